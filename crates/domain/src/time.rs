@@ -1,0 +1,115 @@
+//! Dates and instants as the records use them: calendar dates (`YYYY-MM-DD`, Gregorian)
+//! for births, expiries and validity, and UTC instants for everything that happens.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::error::Problem;
+
+/// Parses a calendar date typed as `YYYY-MM-DD`, accepting Arabic-Indic digits, which
+/// Arabic keyboards produce.
+pub fn parse_date(text: &str) -> Result<Date, Problem> {
+    let ascii: String = text.trim().chars().map(ascii_digit).collect();
+    let bytes = ascii.as_bytes();
+    let well_formed = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(index, byte)| index == 4 || index == 7 || byte.is_ascii_digit());
+    if !well_formed {
+        return Err(Problem::InvalidDate);
+    }
+    let number = |range: std::ops::Range<usize>| {
+        ascii[range]
+            .parse::<i16>()
+            .map_err(|_| Problem::InvalidDate)
+    };
+    let year = number(0..4)?;
+    let month = i8::try_from(number(5..7)?).map_err(|_| Problem::InvalidDate)?;
+    let day = i8::try_from(number(8..10)?).map_err(|_| Problem::InvalidDate)?;
+    Date::new(year, month, day).map_err(|_| Problem::InvalidDate)
+}
+
+/// A date of birth: a valid date, not after `today`, not before 1900.
+pub fn parse_birth_date(text: &str, today: Date) -> Result<Date, Problem> {
+    let date = parse_date(text)?;
+    if date > today {
+        return Err(Problem::DateInFuture);
+    }
+    if date.year() < 1900 {
+        return Err(Problem::DateTooEarly);
+    }
+    Ok(date)
+}
+
+/// The calendar date of an instant in UTC+3 (Arabia Standard Time, no daylight saving),
+/// the local time of the deployment: "today" for expiries and ages means Doha's today.
+pub fn local_date(now: Timestamp) -> Date {
+    jiff::tz::Offset::constant(3).to_datetime(now).date()
+}
+
+/// Full years between `birth` and `on`.
+pub fn age_on(birth: Date, on: Date) -> i16 {
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+fn ascii_digit(ch: char) -> char {
+    match ch {
+        '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(ch) - 0x0660, 10).unwrap_or(ch),
+        '\u{06F0}'..='\u{06F9}' => char::from_digit(u32::from(ch) - 0x06F0, 10).unwrap_or(ch),
+        _ => ch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn parses_dates_in_both_digit_sets() {
+        assert_eq!(parse_date("2019-08-26"), Ok(date(2019, 8, 26)));
+        assert_eq!(parse_date("٢٠١٩-٠٨-٢٦"), Ok(date(2019, 8, 26)));
+        for bad in [
+            "2019-02-30",
+            "26/08/2019",
+            "2019-8-26",
+            "",
+            "2019-08-26T00:00",
+        ] {
+            assert_eq!(parse_date(bad), Err(Problem::InvalidDate), "{bad}");
+        }
+    }
+
+    #[test]
+    fn birth_dates_are_in_the_past() {
+        let today = date(2026, 11, 29);
+        assert_eq!(
+            parse_birth_date("2026-11-30", today),
+            Err(Problem::DateInFuture)
+        );
+        assert_eq!(
+            parse_birth_date("1899-12-31", today),
+            Err(Problem::DateTooEarly)
+        );
+        assert_eq!(parse_birth_date("2026-11-29", today), Ok(today));
+    }
+
+    #[test]
+    fn age_counts_whole_years() {
+        assert_eq!(age_on(date(2010, 3, 1), date(2026, 2, 28)), 15);
+        assert_eq!(age_on(date(2010, 3, 1), date(2026, 3, 1)), 16);
+    }
+
+    #[test]
+    fn local_date_is_doha_time() {
+        let late_evening_utc: Timestamp = "2026-11-29T22:30:00Z".parse().unwrap();
+        assert_eq!(local_date(late_evening_utc), date(2026, 11, 30));
+    }
+}
