@@ -1,1 +1,213 @@
-//! placeholder
+//! Sila's use cases: one public function per thing a user does (`register_person`,
+//! `refer_case`, `transition_referral`, …). Each takes the acting user, and follows the
+//! same order: authorise → validate → write, with its audit entry, in one transaction.
+//!
+//! This crate is the only way from the outside to the store: `web` and the binary do
+//! not depend on `sila-store` directly, so Cargo guarantees that no page or endpoint
+//! reaches the database without passing [`access::authorize`] and the audit log.
+
+#![deny(missing_docs)]
+
+pub mod access;
+mod audit;
+pub mod auth;
+pub mod cases;
+pub mod consents;
+pub mod demo;
+pub mod directory;
+mod error;
+pub mod notes;
+pub mod persons;
+pub mod referrals;
+pub mod transfers;
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use sila_domain::agency::{Agency, User};
+use sila_domain::risk::RiskInstrument;
+pub use sila_store::{Cursor, Dialect, Page, StoreOptions};
+use sila_store::{Store, StoreError};
+
+pub use audit::AuditView;
+pub use error::{AppError, Conflict};
+
+/// Where the current time comes from. Production reads the system clock; tests use a
+/// [`ManualClock`] so that deadlines and expiry are tested without sleeping.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that tests set and advance by hand.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: std::sync::Mutex<Timestamp>,
+}
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub fn new(now: Timestamp) -> ManualClock {
+        ManualClock { now: std::sync::Mutex::new(now) }
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: SignedDuration) {
+        let mut now = self.now.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now = now.checked_add(by).unwrap_or(*now);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.now.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Settings of the use cases, validated before serving.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The risk checklist in use.
+    pub risk_instrument: RiskInstrument,
+    /// A session ends after this long without a request.
+    pub session_idle: SignedDuration,
+    /// A session ends this long after sign-in, whatever happens.
+    pub session_absolute: SignedDuration,
+}
+
+impl Default for AppConfig {
+    fn default() -> AppConfig {
+        AppConfig {
+            risk_instrument: RiskInstrument::default_checklist(),
+            session_idle: SignedDuration::from_mins(30),
+            session_absolute: SignedDuration::from_hours(12),
+        }
+    }
+}
+
+impl AppConfig {
+    /// Checks the settings; the error says what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        self.risk_instrument.check()?;
+        if self.session_idle <= SignedDuration::ZERO || self.session_absolute < self.session_idle {
+            return Err("session timeouts must satisfy 0 < idle ≤ absolute".into());
+        }
+        Ok(())
+    }
+}
+
+/// The signed-in user a use case acts for, with their agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user.
+    pub user: User,
+    /// Their agency.
+    pub agency: Agency,
+}
+
+/// Context of one request besides the actor: the idempotency key of a write, so that
+/// the write's own transaction records that it committed.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// The `Idempotency-Key` header of the request, if any.
+    pub idempotency_key: Option<String>,
+}
+
+/// The application: storage, clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<AppConfig>,
+}
+
+impl App {
+    /// Connects to the database and checks that its schema is current.
+    pub async fn open(options: &StoreOptions, clock: Arc<dyn Clock>, config: AppConfig) -> Result<App, AppError> {
+        config.check().map_err(AppError::Internal)?;
+        let store = Store::connect(options).await.map_err(AppError::from)?;
+        store.check_schema().await.map_err(AppError::from)?;
+        Ok(App { store, clock, config: Arc::new(config) })
+    }
+
+    /// Connects and applies pending migrations first (for `sila demo`, `sila migrate`
+    /// and tests).
+    pub async fn open_and_migrate(
+        options: &StoreOptions,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+    ) -> Result<(App, Vec<i64>), AppError> {
+        config.check().map_err(AppError::Internal)?;
+        let store = Store::connect(options).await.map_err(AppError::from)?;
+        let applied = store.migrate().await.map_err(AppError::from)?;
+        Ok((App { store, clock, config: Arc::new(config) }, applied))
+    }
+
+    /// Applies pending migrations to an already open database.
+    pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {
+        Ok(self.store.migrate().await?)
+    }
+
+    /// The current instant of the application's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// Which database is behind the application.
+    pub fn dialect(&self) -> Dialect {
+        self.store.dialect()
+    }
+
+    /// Readiness: the database answers and its schema is the one this binary needs.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        if !self.store.ping().await {
+            return Err(AppError::Unavailable);
+        }
+        self.store.check_schema().await.map_err(|_| AppError::Unavailable)
+    }
+
+    /// Closes the database pool.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Creates a fresh PostgreSQL schema (tests give each test its own).
+    pub async fn create_postgres_schema(url: &str, schema: &str) -> Result<(), AppError> {
+        Ok(Store::create_schema(url, schema).await?)
+    }
+
+    /// Drops a PostgreSQL schema made by [`App::create_postgres_schema`].
+    pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<(), AppError> {
+        Ok(Store::drop_schema(url, schema).await?)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::Stale => AppError::Conflict(Conflict::StaleVersion),
+            StoreError::Duplicate => AppError::Conflict(Conflict::Duplicate),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A new UUID v7: time-ordered, so ids sort roughly by creation and index well.
+pub(crate) fn new_uuid() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,9 +1,11 @@
 //! Agencies, offices, users and their roles. Every user belongs to exactly one agency
 //! and works at one or more of its offices; what they may do follows from their roles.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::error::Problem;
+use crate::ids::{AgencyId, OfficeId, TeamId, UserId};
 
 /// What kind of organisation an agency is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,10 +104,7 @@ impl Role {
 
     /// The role for a code.
     pub fn parse(code: &str) -> Result<Role, Problem> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.code() == code.trim())
-            .ok_or(Problem::UnknownValue)
+        Role::ALL.into_iter().find(|role| role.code() == code.trim()).ok_or(Problem::UnknownValue)
     }
 
     /// Whether the role works with case content at all. Analysts, auditors and
@@ -130,16 +129,85 @@ impl Role {
 
     /// Whether the role is one of the centre professions that work assigned cases.
     pub fn is_case_worker(&self) -> bool {
-        matches!(
-            self,
-            Role::Caseworker | Role::Psychologist | Role::LegalAdvisor | Role::FamilyCounsellor
-        )
+        matches!(self, Role::Caseworker | Role::Psychologist | Role::LegalAdvisor | Role::FamilyCounsellor)
     }
 }
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// An agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    /// Its id.
+    pub id: AgencyId,
+    /// A short stable code (`CP`, `AMAN`).
+    pub code: String,
+    /// What kind of agency.
+    pub kind: AgencyKind,
+    /// The Arabic name.
+    pub name_ar: String,
+    /// The English name.
+    pub name_en: String,
+    /// The prefix of its case references (`CP` gives `CP-2026-000123`).
+    pub case_prefix: String,
+    /// The kind of case it opens when it accepts a referral (`protection` at Aman,
+    /// `family` at Wifaq); `None` for agencies that do not receive referrals.
+    pub default_case_kind: Option<crate::case::CaseKind>,
+}
+
+/// An office of an agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    /// Its id.
+    pub id: OfficeId,
+    /// The agency it belongs to.
+    pub agency_id: AgencyId,
+    /// A short stable code within the agency.
+    pub code: String,
+    /// The Arabic name.
+    pub name_ar: String,
+    /// The English name.
+    pub name_en: String,
+    /// Whether it is a desk that receives referrals.
+    pub is_desk: bool,
+}
+
+/// A user account, with what authorisation needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The one agency the user belongs to.
+    pub agency_id: AgencyId,
+    /// The sign-in name.
+    pub username: String,
+    /// The name shown to colleagues.
+    pub display_name: String,
+    /// What the user does.
+    pub roles: BTreeSet<Role>,
+    /// The offices the user works at.
+    pub office_ids: Vec<OfficeId>,
+    /// The teams the user belongs to.
+    pub team_ids: Vec<TeamId>,
+    /// Preferred language of the interface (`ar` or `en`).
+    pub language: String,
+    /// A disabled account cannot sign in.
+    pub disabled: bool,
+}
+
+impl User {
+    /// Whether the user holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether any of the user's roles works with case content.
+    pub fn reads_case_content(&self) -> bool {
+        self.roles.iter().any(Role::reads_case_content)
     }
 }
 
@@ -152,10 +220,7 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.code()), Ok(role));
         }
-        let readers: Vec<Role> = Role::ALL
-            .into_iter()
-            .filter(Role::reads_case_content)
-            .collect();
+        let readers: Vec<Role> = Role::ALL.into_iter().filter(Role::reads_case_content).collect();
         assert_eq!(readers.len(), 8);
         assert!(!Role::Administrator.reads_case_content());
         assert_eq!(Role::parse("root"), Err(Problem::UnknownValue));

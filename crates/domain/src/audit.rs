@@ -85,9 +85,7 @@ impl SubjectKind {
 
     /// The kind for a code.
     pub fn parse(code: &str) -> Option<SubjectKind> {
-        SubjectKind::ALL
-            .into_iter()
-            .find(|kind| kind.code() == code)
+        SubjectKind::ALL.into_iter().find(|kind| kind.code() == code)
     }
 }
 
@@ -174,7 +172,7 @@ impl AuditRecord {
         let mut out = Vec::with_capacity(64 + 20 * self.subjects.len());
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
-        let micros = i64::try_from(self.at.as_microsecond()).unwrap_or(i64::MAX);
+        let micros = self.at.as_microsecond();
         out.extend_from_slice(&micros.to_be_bytes());
         match self.actor {
             Some(actor) => {
@@ -186,8 +184,7 @@ impl AuditRecord {
         put_str(&mut out, &self.action);
         put_str(&mut out, &self.outcome.encoded());
         let mut subjects = self.subjects.clone();
-        subjects
-            .sort_by(|left, right| (left.kind.code(), left.id).cmp(&(right.kind.code(), right.id)));
+        subjects.sort_by(|left, right| (left.kind.code(), left.id).cmp(&(right.kind.code(), right.id)));
         subjects.dedup();
         put_len(&mut out, subjects.len());
         for subject in &subjects {
@@ -212,8 +209,7 @@ impl AuditRecord {
             return Err(DecodeError("unknown version"));
         }
         let micros = i64::from_be_bytes(reader.array()?);
-        let at =
-            Timestamp::from_microsecond(micros).map_err(|_| DecodeError("time out of range"))?;
+        let at = Timestamp::from_microsecond(micros).map_err(|_| DecodeError("time out of range"))?;
         let actor = match reader.take(1)?[0] {
             0 => None,
             1 => Some(UserId::from_uuid(Uuid::from_bytes(reader.array()?))),
@@ -224,8 +220,7 @@ impl AuditRecord {
         let count = reader.length()?;
         let mut subjects = Vec::with_capacity(count);
         for _ in 0..count {
-            let kind =
-                SubjectKind::parse(&reader.string()?).ok_or(DecodeError("unknown subject kind"))?;
+            let kind = SubjectKind::parse(&reader.string()?).ok_or(DecodeError("unknown subject kind"))?;
             subjects.push(Subject::new(kind, Uuid::from_bytes(reader.array()?)));
         }
         let count = reader.length()?;
@@ -237,14 +232,7 @@ impl AuditRecord {
         if reader.at != bytes.len() {
             return Err(DecodeError("trailing bytes"));
         }
-        Ok(AuditRecord {
-            at,
-            actor,
-            action,
-            subjects,
-            outcome,
-            details,
-        })
+        Ok(AuditRecord { at, actor, action, subjects, outcome, details })
     }
 }
 
@@ -269,22 +257,14 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, count: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self
-            .at
-            .checked_add(count)
-            .ok_or(DecodeError("length overflow"))?;
-        let slice = self
-            .bytes
-            .get(self.at..end)
-            .ok_or(DecodeError("truncated"))?;
+        let end = self.at.checked_add(count).ok_or(DecodeError("length overflow"))?;
+        let slice = self.bytes.get(self.at..end).ok_or(DecodeError("truncated"))?;
         self.at = end;
         Ok(slice)
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        self.take(N)?
-            .try_into()
-            .map_err(|_| DecodeError("truncated"))
+        self.take(N)?.try_into().map_err(|_| DecodeError("truncated"))
     }
 
     fn length(&mut self) -> Result<usize, DecodeError> {
@@ -305,9 +285,7 @@ mod tests {
     fn golden_record() -> AuditRecord {
         AuditRecord {
             at: "2026-11-29T08:15:30.123456Z".parse().unwrap(),
-            actor: Some(UserId::from_uuid(Uuid::from_u128(
-                0x0193_8a5e_7c4e_7d2a_9b1f_0c3d_4e5f_6a7b,
-            ))),
+            actor: Some(UserId::from_uuid(Uuid::from_u128(0x0193_8a5e_7c4e_7d2a_9b1f_0c3d_4e5f_6a7b))),
             action: "referral.transition".into(),
             subjects: vec![
                 Subject::new(SubjectKind::Referral, Uuid::from_u128(2)),

@@ -1,10 +1,17 @@
 //! Cases: owned by exactly one agency, with a kind, a per-agency yearly reference
 //! (`CP-2026-000123`), a category from a configurable taxonomy, a status and a timeline.
 
+use std::collections::BTreeMap;
 use std::fmt;
+
+use jiff::Timestamp;
 
 use crate::agency::AgencyKind;
 use crate::error::Problem;
+use crate::ids::{AgencyId, CaseId, EventId, NoteId, OfficeId, PersonId, ReferralId, TeamId, UserId};
+use crate::person::PersonRole;
+use crate::referral::Outcome;
+use crate::text::Text;
 
 /// What kind of case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,8 +100,7 @@ pub struct CaseReference(String);
 impl CaseReference {
     /// Builds the reference for serial `serial` of `year` at the agency with `prefix`.
     pub fn new(prefix: &str, year: i16, serial: u64) -> Result<CaseReference, Problem> {
-        let prefix_ok =
-            (2..=4).contains(&prefix.len()) && prefix.chars().all(|ch| ch.is_ascii_uppercase());
+        let prefix_ok = (2..=4).contains(&prefix.len()) && prefix.chars().all(|ch| ch.is_ascii_uppercase());
         if !prefix_ok || !(1..=9999).contains(&year) || serial == 0 || serial > 999_999 {
             return Err(Problem::UnknownValue);
         }
@@ -105,8 +111,7 @@ impl CaseReference {
     pub fn parse(text: &str) -> Result<CaseReference, Problem> {
         let text = text.trim().to_ascii_uppercase();
         let mut parts = text.split('-');
-        let (Some(prefix), Some(year), Some(serial), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(prefix), Some(year), Some(serial), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(Problem::UnknownValue);
         };
@@ -160,18 +165,12 @@ impl Taxonomy {
 
     /// Looks a category up by code.
     pub fn get(&self, code: &str) -> Option<&Category> {
-        self.categories
-            .iter()
-            .find(|category| category.code == code)
+        self.categories.iter().find(|category| category.code == code)
     }
 
     /// Checks a (category, sub-category) pair for a new case: the category is an active
     /// top-level one; the sub-category, when given, is an active child of it.
-    pub fn check(
-        &self,
-        category: &str,
-        subcategory: Option<&str>,
-    ) -> Result<(), (&'static str, Problem)> {
+    pub fn check(&self, category: &str, subcategory: Option<&str>) -> Result<(), (&'static str, Problem)> {
         match self.get(category) {
             Some(found) if found.active && found.parent.is_none() => {}
             _ if category.trim().is_empty() => return Err(("category", Problem::Required)),
@@ -190,6 +189,133 @@ impl Taxonomy {
     pub fn all(&self) -> &[Category] {
         &self.categories
     }
+}
+
+/// A case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// Its id.
+    pub id: CaseId,
+    /// The agency that owns it.
+    pub agency_id: AgencyId,
+    /// The office it belongs to.
+    pub office_id: OfficeId,
+    /// Its kind.
+    pub kind: CaseKind,
+    /// Its reference.
+    pub reference: CaseReference,
+    /// Top-level category code.
+    pub category: String,
+    /// Sub-category code.
+    pub subcategory: Option<String>,
+    /// Where it stands.
+    pub status: CaseStatus,
+    /// What happened, in the words of the person who took it.
+    pub narrative: Option<Text>,
+    /// The worker it is assigned to.
+    pub assigned_user_id: Option<UserId>,
+    /// The team it is assigned to.
+    pub assigned_team_id: Option<TeamId>,
+    /// For a centre case: the referral whose acceptance opened it.
+    pub origin_referral_id: Option<ReferralId>,
+    /// The outcome it closed with.
+    pub outcome: Option<Outcome>,
+    /// Who opened it.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// When it was closed or transferred.
+    pub closed_at: Option<Timestamp>,
+    /// Optimistic-concurrency version: each change increments it; a change based on an
+    /// older version is refused as stale.
+    pub version: i64,
+}
+
+/// A person in a case, in a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePerson {
+    /// The person.
+    pub person_id: PersonId,
+    /// The role.
+    pub role: PersonRole,
+    /// Who added them.
+    pub added_by: UserId,
+    /// When.
+    pub added_at: Timestamp,
+}
+
+/// Who may read a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoteLevel {
+    /// Everyone who may read the case.
+    Team,
+    /// Named people, the author and the manager.
+    Restricted,
+    /// The author and the manager only.
+    Sealed,
+}
+
+impl NoteLevel {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NoteLevel::Team => "team",
+            NoteLevel::Restricted => "restricted",
+            NoteLevel::Sealed => "sealed",
+        }
+    }
+
+    /// The level for a code.
+    pub fn parse(code: &str) -> Result<NoteLevel, Problem> {
+        match code.trim() {
+            "team" => Ok(NoteLevel::Team),
+            "restricted" => Ok(NoteLevel::Restricted),
+            "sealed" => Ok(NoteLevel::Sealed),
+            "" => Err(Problem::Required),
+            _ => Err(Problem::UnknownValue),
+        }
+    }
+}
+
+/// A note on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Its id.
+    pub id: NoteId,
+    /// The case.
+    pub case_id: CaseId,
+    /// Who may read it.
+    pub level: NoteLevel,
+    /// The text.
+    pub text: Text,
+    /// Who wrote it.
+    pub author_id: UserId,
+    /// The named readers of a restricted note.
+    pub readers: Vec<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// One entry of a case's timeline. Details are codes (a status, a role), never text a
+/// person typed, so the timeline can be shown to anyone who may see the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    /// Its id.
+    pub id: EventId,
+    /// The case.
+    pub case_id: CaseId,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor_id: Option<UserId>,
+    /// What happened (`case.opened`, `referral.accepted`, …).
+    pub kind: String,
+    /// The referral concerned, if any.
+    pub referral_id: Option<ReferralId>,
+    /// Qualifying codes.
+    pub details: BTreeMap<String, String>,
 }
 
 #[cfg(test)]
@@ -231,26 +357,11 @@ mod tests {
             category("runaway", None, false),
             category("custody", None, true),
         ]);
-        assert_eq!(
-            taxonomy.check("domestic_violence", Some("physical")),
-            Ok(())
-        );
+        assert_eq!(taxonomy.check("domestic_violence", Some("physical")), Ok(()));
         assert_eq!(taxonomy.check("domestic_violence", None), Ok(()));
-        assert_eq!(
-            taxonomy.check("runaway", None),
-            Err(("category", Problem::UnknownValue))
-        );
-        assert_eq!(
-            taxonomy.check("physical", None),
-            Err(("category", Problem::UnknownValue))
-        );
-        assert_eq!(
-            taxonomy.check("custody", Some("physical")),
-            Err(("subcategory", Problem::UnknownValue))
-        );
-        assert_eq!(
-            taxonomy.check("", None),
-            Err(("category", Problem::Required))
-        );
+        assert_eq!(taxonomy.check("runaway", None), Err(("category", Problem::UnknownValue)));
+        assert_eq!(taxonomy.check("physical", None), Err(("category", Problem::UnknownValue)));
+        assert_eq!(taxonomy.check("custody", Some("physical")), Err(("subcategory", Problem::UnknownValue)));
+        assert_eq!(taxonomy.check("", None), Err(("category", Problem::Required)));
     }
 }

@@ -56,17 +56,11 @@ impl DataClass {
 
     /// The class for a code.
     pub fn parse(code: &str) -> Result<DataClass, Problem> {
-        DataClass::ALL
-            .into_iter()
-            .find(|class| class.code() == code.trim())
-            .ok_or(Problem::UnknownValue)
+        DataClass::ALL.into_iter().find(|class| class.code() == code.trim()).ok_or(Problem::UnknownValue)
     }
 
     /// Parses a list of codes into a set: non-empty, no repeats. Errors name the index.
-    pub fn parse_set(
-        field: &str,
-        codes: &[String],
-    ) -> Result<BTreeSet<DataClass>, Vec<FieldError>> {
+    pub fn parse_set(field: &str, codes: &[String]) -> Result<BTreeSet<DataClass>, Vec<FieldError>> {
         let mut errors = Errors::new();
         let mut set = BTreeSet::new();
         if codes.is_empty() {
@@ -211,42 +205,23 @@ impl ConsentTerms {
     /// Validates consent terms recorded on `today`.
     pub fn validate(input: &ConsentInput, today: Date) -> Result<ConsentTerms, Vec<FieldError>> {
         let mut errors = Errors::new();
-        let basis_kind = errors.check(
-            "basis",
-            ConsentBasis::parse(input.basis.as_deref().unwrap_or("")),
-        );
+        let basis_kind = errors.check("basis", ConsentBasis::parse(input.basis.as_deref().unwrap_or("")));
         let basis = match basis_kind {
             Some(ConsentBasis::Consent) => {
-                let method = errors.check(
-                    "method",
-                    ConsentMethod::parse(input.method.as_deref().unwrap_or("")),
-                );
-                let witness = errors
-                    .check(
-                        "witness",
-                        Text::parse_optional(input.witness.as_deref(), limits::SHORT),
-                    )
-                    .flatten();
+                let method = errors.check("method", ConsentMethod::parse(input.method.as_deref().unwrap_or("")));
+                let witness =
+                    errors.check("witness", Text::parse_optional(input.witness.as_deref(), limits::SHORT)).flatten();
                 if method == Some(ConsentMethod::VerbalWitnessed) && witness.is_none() {
                     errors.add("witness", Problem::Required);
                 }
                 method.map(|method| Basis::Consent { method, witness })
             }
             Some(ConsentBasis::MandatoryProtection) => errors
-                .check(
-                    "mandatory_ground",
-                    Text::parse(
-                        input.mandatory_ground.as_deref().unwrap_or(""),
-                        limits::SHORT,
-                    ),
-                )
+                .check("mandatory_ground", Text::parse(input.mandatory_ground.as_deref().unwrap_or(""), limits::SHORT))
                 .map(|ground| Basis::MandatoryProtection { ground }),
             None => None,
         };
-        let purpose = errors.check(
-            "purpose",
-            Text::parse(input.purpose.as_deref().unwrap_or(""), limits::SHORT),
-        );
+        let purpose = errors.check("purpose", Text::parse(input.purpose.as_deref().unwrap_or(""), limits::SHORT));
         let data_classes = match DataClass::parse_set("data_classes", &input.data_classes) {
             Ok(set) => Some(set),
             Err(found) => {
@@ -263,24 +238,13 @@ impl ConsentTerms {
             }
             Some(text) => errors.check(
                 "expires_on",
-                parse_date(text).and_then(|date| {
-                    if date > today {
-                        Ok(date)
-                    } else {
-                        Err(Problem::DateNotInFuture)
-                    }
-                }),
+                parse_date(text).and_then(|date| if date > today { Ok(date) } else { Err(Problem::DateNotInFuture) }),
             ),
         };
         errors.finish()?;
         match (basis, purpose, data_classes, expires_on) {
             (Some(basis), Some(purpose), Some(data_classes), Some(expires_on)) => {
-                Ok(ConsentTerms {
-                    basis,
-                    purpose,
-                    data_classes,
-                    expires_on,
-                })
+                Ok(ConsentTerms { basis, purpose, data_classes, expires_on })
             }
             _ => Err(vec![FieldError::new("basis", Problem::Required)]),
         }
@@ -323,9 +287,7 @@ pub fn uncovered_classes(
     wanted: &BTreeSet<DataClass>,
     today: Date,
 ) -> BTreeSet<DataClass> {
-    let valid = ledger
-        .iter()
-        .filter(|consent| consent.recipient_agency_id == recipient && consent.is_valid_on(today));
+    let valid = ledger.iter().filter(|consent| consent.recipient_agency_id == recipient && consent.is_valid_on(today));
     let mut covered = BTreeSet::new();
     for consent in valid {
         if consent.terms.basis.kind() == ConsentBasis::MandatoryProtection {
@@ -371,29 +333,17 @@ mod tests {
     fn valid_terms_parse() {
         let terms = ConsentTerms::validate(&input(), TODAY).unwrap();
         assert_eq!(terms.data_classes.len(), 3);
-        assert_eq!(
-            terms.basis,
-            Basis::Consent {
-                method: ConsentMethod::SignedForm,
-                witness: None
-            }
-        );
+        assert_eq!(terms.basis, Basis::Consent { method: ConsentMethod::SignedForm, witness: None });
     }
 
     #[test]
     fn each_basis_requires_its_fields() {
-        let verbal = ConsentInput {
-            method: Some("verbal_witnessed".into()),
-            ..input()
-        };
+        let verbal = ConsentInput { method: Some("verbal_witnessed".into()), ..input() };
         assert_eq!(
             ConsentTerms::validate(&verbal, TODAY).unwrap_err(),
             vec![FieldError::new("witness", Problem::Required)]
         );
-        let mandatory = ConsentInput {
-            basis: Some("mandatory_protection".into()),
-            ..input()
-        };
+        let mandatory = ConsentInput { basis: Some("mandatory_protection".into()), ..input() };
         assert_eq!(
             ConsentTerms::validate(&mandatory, TODAY).unwrap_err(),
             vec![FieldError::new("mandatory_ground", Problem::Required)]
@@ -425,16 +375,10 @@ mod tests {
         let terms = ConsentTerms::validate(&input(), TODAY).unwrap();
         let wanted: BTreeSet<DataClass> = [DataClass::Identity, DataClass::Contact].into();
         let ledger = vec![consent(aman, terms.clone(), false)];
-        assert_eq!(
-            uncovered_classes(&ledger, aman, &wanted, TODAY),
-            [DataClass::Contact].into()
-        );
+        assert_eq!(uncovered_classes(&ledger, aman, &wanted, TODAY), [DataClass::Contact].into());
         assert_eq!(uncovered_classes(&ledger, wifaq, &wanted, TODAY), wanted);
         // Expired the day after its last day.
-        assert_eq!(
-            uncovered_classes(&ledger, aman, &wanted, date(2027, 5, 30)),
-            wanted
-        );
+        assert_eq!(uncovered_classes(&ledger, aman, &wanted, date(2027, 5, 30)), wanted);
         // Withdrawn.
         let withdrawn = vec![consent(aman, terms, true)];
         assert_eq!(uncovered_classes(&withdrawn, aman, &wanted, TODAY), wanted);

@@ -166,10 +166,7 @@ pub struct FieldError {
 impl FieldError {
     /// A problem with the field at `field`.
     pub fn new(field: impl Into<String>, problem: Problem) -> Self {
-        FieldError {
-            field: field.into(),
-            problem,
-        }
+        FieldError { field: field.into(), problem }
     }
 }
 
@@ -215,11 +212,7 @@ impl Errors {
 
     /// `Ok(())` when nothing was recorded, else every recorded error.
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors)
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
     }
 
     /// The recorded errors.

@@ -9,6 +9,14 @@ use uuid::Uuid;
 
 use crate::error::Problem;
 
+/// What every record id can do; lets storage code read and write ids generically.
+pub trait RecordId: Copy {
+    /// Wraps a UUID.
+    fn from_uuid(uuid: Uuid) -> Self;
+    /// The UUID inside.
+    fn as_uuid(&self) -> Uuid;
+}
+
 macro_rules! record_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -29,6 +37,15 @@ macro_rules! record_id {
             /// Parses the hyphenated text form used in URLs and JSON.
             pub fn parse(text: &str) -> Result<Self, Problem> {
                 Uuid::try_parse(text.trim()).map($name).map_err(|_| Problem::InvalidId)
+            }
+        }
+
+        impl RecordId for $name {
+            fn from_uuid(uuid: Uuid) -> Self {
+                $name(uuid)
+            }
+            fn as_uuid(&self) -> Uuid {
+                self.0
             }
         }
 

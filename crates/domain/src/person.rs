@@ -5,10 +5,12 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::country_table::COUNTRIES;
 use crate::error::{Errors, FieldError, Problem};
+use crate::ids::{AgencyId, PersonId, UserId};
 use crate::phone::{LineKind, Phone};
 use crate::qid::Qid;
 use crate::text::{Text, limits, parse_name};
@@ -27,21 +29,14 @@ impl Country {
         let index = if let Ok(numeric) = code.parse::<u16>() {
             COUNTRIES.iter().position(|row| row.2 == numeric)
         } else {
-            COUNTRIES
-                .iter()
-                .position(|row| row.0 == code || row.1 == code)
+            COUNTRIES.iter().position(|row| row.0 == code || row.1 == code)
         };
-        index
-            .map(|index| Country { index })
-            .ok_or(Problem::CountryUnknown)
+        index.map(|index| Country { index }).ok_or(Problem::CountryUnknown)
     }
 
     /// The country with an ISO 3166 numeric code, if there is one.
     pub fn from_numeric(numeric: u16) -> Option<Country> {
-        COUNTRIES
-            .iter()
-            .position(|row| row.2 == numeric)
-            .map(|index| Country { index })
+        COUNTRIES.iter().position(|row| row.2 == numeric).map(|index| Country { index })
     }
 
     /// The alpha-2 code, the form Sila stores and returns.
@@ -110,9 +105,7 @@ pub struct ArabicName {
 impl ArabicName {
     /// The parts that are present, in order.
     pub fn parts(&self) -> impl Iterator<Item = &Text> {
-        [&self.first, &self.father, &self.grandfather, &self.family]
-            .into_iter()
-            .flatten()
+        [&self.first, &self.father, &self.grandfather, &self.family].into_iter().flatten()
     }
 
     /// The full name as one line, parts separated by a space.
@@ -189,65 +182,36 @@ impl PersonDetails {
     /// Validates a registration, collecting every problem with its field name.
     pub fn validate(input: &PersonInput, today: Date) -> Result<PersonDetails, Vec<FieldError>> {
         let mut errors = Errors::new();
-        let name_part =
-            |field: &str, value: &Option<String>, errors: &mut Errors| -> Option<Text> {
-                match value.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(text) => errors.check(field, parse_name(text, limits::NAME_PART)),
-                }
-            };
+        let name_part = |field: &str, value: &Option<String>, errors: &mut Errors| -> Option<Text> {
+            match value.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => errors.check(field, parse_name(text, limits::NAME_PART)),
+            }
+        };
         let name_ar = ArabicName {
             first: name_part("first_name_ar", &input.first_name_ar, &mut errors),
             father: name_part("father_name_ar", &input.father_name_ar, &mut errors),
-            grandfather: name_part(
-                "grandfather_name_ar",
-                &input.grandfather_name_ar,
-                &mut errors,
-            ),
+            grandfather: name_part("grandfather_name_ar", &input.grandfather_name_ar, &mut errors),
             family: name_part("family_name_ar", &input.family_name_ar, &mut errors),
         };
         let name_latin = match input.name_latin.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => errors.check("name_latin", parse_name(text, limits::LATIN_NAME)),
         };
-        let any_arabic_part = [
-            &input.father_name_ar,
-            &input.grandfather_name_ar,
-            &input.family_name_ar,
-        ]
-        .iter()
-        .any(|part| part.as_deref().is_some_and(|text| !text.trim().is_empty()));
-        let first_missing = input
-            .first_name_ar
-            .as_deref()
-            .is_none_or(|text| text.trim().is_empty());
-        if first_missing
-            && (any_arabic_part
-                || input
-                    .name_latin
-                    .as_deref()
-                    .is_none_or(|text| text.trim().is_empty()))
-        {
+        let any_arabic_part = [&input.father_name_ar, &input.grandfather_name_ar, &input.family_name_ar]
+            .iter()
+            .any(|part| part.as_deref().is_some_and(|text| !text.trim().is_empty()));
+        let first_missing = input.first_name_ar.as_deref().is_none_or(|text| text.trim().is_empty());
+        if first_missing && (any_arabic_part || input.name_latin.as_deref().is_none_or(|text| text.trim().is_empty())) {
             // A name is needed to find the person again: the Arabic first name, or at
             // least the Latin name when only the ID card's Latin line is known.
             errors.add("first_name_ar", Problem::Required);
         }
         let sex = errors.check("sex", Sex::parse(input.sex.as_deref().unwrap_or("")));
-        let birth_date = optional(
-            &mut errors,
-            "birth_date",
-            input.birth_date.as_deref(),
-            |text| parse_birth_date(text, today),
-        );
-        let nationality = optional(
-            &mut errors,
-            "nationality",
-            input.nationality.as_deref(),
-            Country::parse,
-        );
-        let qid = optional(&mut errors, "qid", input.qid.as_deref(), |text| {
-            Qid::parse(text, today)
-        });
+        let birth_date =
+            optional(&mut errors, "birth_date", input.birth_date.as_deref(), |text| parse_birth_date(text, today));
+        let nationality = optional(&mut errors, "nationality", input.nationality.as_deref(), Country::parse);
+        let qid = optional(&mut errors, "qid", input.qid.as_deref(), |text| Qid::parse(text, today));
         if let Some(qid) = &qid
             && let Err(problem) = qid.check_consistency(birth_date, nationality.as_ref())
         {
@@ -260,10 +224,7 @@ impl PersonDetails {
                 Some(code) => errors.check(format!("phones[{index}].kind"), LineKind::parse(code)),
             };
             let hotline = kind == Some(LineKind::Hotline);
-            if let Some(phone) = errors.check(
-                format!("phones[{index}].number"),
-                Phone::parse(number, hotline),
-            ) {
+            if let Some(phone) = errors.check(format!("phones[{index}].number"), Phone::parse(number, hotline)) {
                 if phones.iter().any(|line: &PhoneLine| line.phone == phone) {
                     errors.add(format!("phones[{index}].number"), Problem::Duplicate);
                 } else {
@@ -271,23 +232,11 @@ impl PersonDetails {
                 }
             }
         }
-        let municipality = errors
-            .check(
-                "municipality",
-                Text::parse_optional(input.municipality.as_deref(), limits::SHORT),
-            )
-            .flatten();
-        let language = optional(
-            &mut errors,
-            "language",
-            input.language.as_deref(),
-            parse_language,
-        );
+        let municipality =
+            errors.check("municipality", Text::parse_optional(input.municipality.as_deref(), limits::SHORT)).flatten();
+        let language = optional(&mut errors, "language", input.language.as_deref(), parse_language);
         let disability_notes = errors
-            .check(
-                "disability_notes",
-                Text::parse_optional(input.disability_notes.as_deref(), limits::SHORT),
-            )
+            .check("disability_notes", Text::parse_optional(input.disability_notes.as_deref(), limits::SHORT))
             .flatten();
         errors.finish()?;
         let Some(sex) = sex else {
@@ -311,10 +260,7 @@ impl PersonDetails {
     pub fn display_name(&self) -> String {
         let arabic = self.name_ar.full();
         if arabic.is_empty() {
-            self.name_latin
-                .as_ref()
-                .map(|text| text.as_str().to_string())
-                .unwrap_or_default()
+            self.name_latin.as_ref().map(|text| text.as_str().to_string()).unwrap_or_default()
         } else {
             arabic
         }
@@ -331,6 +277,25 @@ impl PersonDetails {
         }
         text
     }
+}
+
+/// A stored person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Its id.
+    pub id: PersonId,
+    /// The agency that registered the person and holds the full record.
+    pub registered_by_agency_id: AgencyId,
+    /// The details.
+    pub details: PersonDetails,
+    /// Who registered the person.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Optimistic-concurrency version.
+    pub version: i64,
 }
 
 fn optional<T>(
@@ -404,14 +369,11 @@ impl PersonRole {
 
     /// The role for a code.
     pub fn parse(code: &str) -> Result<PersonRole, Problem> {
-        PersonRole::ALL
-            .into_iter()
-            .find(|role| role.code() == code.trim())
-            .ok_or(if code.trim().is_empty() {
-                Problem::Required
-            } else {
-                Problem::UnknownValue
-            })
+        PersonRole::ALL.into_iter().find(|role| role.code() == code.trim()).ok_or(if code.trim().is_empty() {
+            Problem::Required
+        } else {
+            Problem::UnknownValue
+        })
     }
 }
 
@@ -457,19 +419,12 @@ mod tests {
         let input = PersonInput {
             qid: Some("2906340012".into()),
             birth_date: Some("2030-01-01".into()),
-            phones: vec![
-                ("55123456".into(), None),
-                ("123".into(), None),
-                ("+974 5512 3456".into(), None),
-            ],
+            phones: vec![("55123456".into(), None), ("123".into(), None), ("+974 5512 3456".into(), None)],
             sex: Some("woman".into()),
             ..woman()
         };
         let errors = PersonDetails::validate(&input, TODAY).unwrap_err();
-        let found: Vec<(&str, Problem)> = errors
-            .iter()
-            .map(|error| (error.field.as_str(), error.problem))
-            .collect();
+        let found: Vec<(&str, Problem)> = errors.iter().map(|error| (error.field.as_str(), error.problem)).collect();
         assert_eq!(
             found,
             vec![
@@ -484,24 +439,12 @@ mod tests {
 
     #[test]
     fn qid_must_agree_with_birth_date_and_nationality() {
-        let input = PersonInput {
-            birth_date: Some("1991-05-14".into()),
-            ..woman()
-        };
+        let input = PersonInput { birth_date: Some("1991-05-14".into()), ..woman() };
         let errors = PersonDetails::validate(&input, TODAY).unwrap_err();
-        assert_eq!(
-            errors,
-            vec![FieldError::new("qid", Problem::QidBirthYearMismatch)]
-        );
-        let input = PersonInput {
-            nationality: Some("EG".into()),
-            ..woman()
-        };
+        assert_eq!(errors, vec![FieldError::new("qid", Problem::QidBirthYearMismatch)]);
+        let input = PersonInput { nationality: Some("EG".into()), ..woman() };
         let errors = PersonDetails::validate(&input, TODAY).unwrap_err();
-        assert_eq!(
-            errors,
-            vec![FieldError::new("qid", Problem::QidNationalityMismatch)]
-        );
+        assert_eq!(errors, vec![FieldError::new("qid", Problem::QidNationalityMismatch)]);
     }
 
     #[test]
@@ -518,18 +461,12 @@ mod tests {
 
     #[test]
     fn a_name_is_required() {
-        let input = PersonInput {
-            sex: Some("male".into()),
-            ..PersonInput::default()
-        };
+        let input = PersonInput { sex: Some("male".into()), ..PersonInput::default() };
         assert_eq!(
             PersonDetails::validate(&input, TODAY).unwrap_err(),
             vec![FieldError::new("first_name_ar", Problem::Required)]
         );
-        let latin_only = PersonInput {
-            name_latin: Some("Suad Al-Shemari".into()),
-            ..input
-        };
+        let latin_only = PersonInput { name_latin: Some("Suad Al-Shemari".into()), ..input };
         assert!(PersonDetails::validate(&latin_only, TODAY).is_ok());
     }
 

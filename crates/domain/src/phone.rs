@@ -80,10 +80,7 @@ impl Phone {
         if !plus {
             if (3..=6).contains(&digits.len()) {
                 return if hotline {
-                    Ok(Phone {
-                        number: digits,
-                        kind: LineKind::Hotline,
-                    })
+                    Ok(Phone { number: digits, kind: LineKind::Hotline })
                 } else {
                     Err(Problem::PhoneShortNotHotline)
                 };
@@ -99,10 +96,7 @@ impl Phone {
         if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
             return Err(Problem::PhoneFormat);
         }
-        Ok(Phone {
-            number: format!("+{digits}"),
-            kind: LineKind::Other,
-        })
+        Ok(Phone { number: format!("+{digits}"), kind: LineKind::Other })
     }
 
     /// Rebuilds a number read back from storage, where it was validated on the way in.
@@ -130,10 +124,7 @@ fn qatar_number(national: &str) -> Result<Phone, Problem> {
         b'4' => LineKind::Landline,
         _ => return Err(Problem::PhoneQatarPrefix),
     };
-    Ok(Phone {
-        number: format!("+974{national}"),
-        kind,
-    })
+    Ok(Phone { number: format!("+974{national}"), kind })
 }
 
 impl fmt::Display for Phone {
@@ -149,21 +140,12 @@ mod tests {
 
     #[test]
     fn reads_qatar_numbers_in_every_usual_form() {
-        for input in [
-            "+974 5512 3456",
-            "0097455123456",
-            "55123456",
-            "٥٥١٢٣٤٥٦",
-            "+974-5512-3456",
-        ] {
+        for input in ["+974 5512 3456", "0097455123456", "55123456", "٥٥١٢٣٤٥٦", "+974-5512-3456"] {
             let phone = Phone::parse(input, false).unwrap();
             assert_eq!(phone.as_str(), "+97455123456", "{input}");
             assert_eq!(phone.kind(), LineKind::Mobile);
         }
-        assert_eq!(
-            Phone::parse("44123456", false).unwrap().kind(),
-            LineKind::Landline
-        );
+        assert_eq!(Phone::parse("44123456", false).unwrap().kind(), LineKind::Landline);
     }
 
     #[test]
@@ -186,15 +168,9 @@ mod tests {
     #[test]
     fn short_numbers_only_for_hotlines_and_foreign_numbers_in_e164() {
         let hotline = Phone::parse("919", true).unwrap();
-        assert_eq!(
-            (hotline.as_str(), hotline.kind()),
-            ("919", LineKind::Hotline)
-        );
+        assert_eq!((hotline.as_str(), hotline.kind()), ("919", LineKind::Hotline));
         let cairo = Phone::parse("+20 2 2345 6789", false).unwrap();
-        assert_eq!(
-            (cairo.as_str(), cairo.kind()),
-            ("+20223456789", LineKind::Other)
-        );
+        assert_eq!((cairo.as_str(), cairo.kind()), ("+20223456789", LineKind::Other));
     }
 
     proptest! {

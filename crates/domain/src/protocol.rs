@@ -32,9 +32,7 @@ impl Deadlines {
 
     /// Every deadline set.
     pub fn iter(&self) -> impl Iterator<Item = (Priority, Step, SignedDuration)> + '_ {
-        self.durations
-            .iter()
-            .map(|((priority, step), within)| (*priority, *step, *within))
+        self.durations.iter().map(|((priority, step), within)| (*priority, *step, *within))
     }
 
     /// The due instant of each step for a referral of `priority` made at `made_at`.
@@ -81,8 +79,7 @@ pub struct Protocol {
 impl Protocol {
     /// Whether this protocol is between `first` and `second` (in either order).
     pub fn connects(&self, first: AgencyId, second: AgencyId) -> bool {
-        (self.agency_a == first && self.agency_b == second)
-            || (self.agency_a == second && self.agency_b == first)
+        (self.agency_a == first && self.agency_b == second) || (self.agency_a == second && self.agency_b == first)
     }
 
     /// Whether it is in force on `day`.
@@ -99,12 +96,7 @@ impl Protocol {
 
 /// The version in force on `day` between two agencies: of those in force, the highest
 /// version number.
-pub fn in_force<'a>(
-    protocols: &'a [Protocol],
-    from: AgencyId,
-    to: AgencyId,
-    day: Date,
-) -> Option<&'a Protocol> {
+pub fn in_force(protocols: &[Protocol], from: AgencyId, to: AgencyId, day: Date) -> Option<&Protocol> {
     protocols
         .iter()
         .filter(|protocol| protocol.connects(from, to) && protocol.in_force_on(day))
@@ -149,10 +141,7 @@ pub fn check_referral(
     if !protocol.covers_category(category) {
         return Err(RuleViolation::CategoryNotCovered);
     }
-    let outside: BTreeSet<DataClass> = classes
-        .difference(&protocol.data_classes)
-        .copied()
-        .collect();
+    let outside: BTreeSet<DataClass> = classes.difference(&protocol.data_classes).copied().collect();
     if !outside.is_empty() {
         return Err(RuleViolation::DataClassNotInProtocol(outside));
     }
@@ -178,24 +167,14 @@ pub fn check_centre_first(
     referrals: &[ReferralState],
     bypass_recorded: bool,
 ) -> Result<(), RuleViolation> {
-    let centre_first = protocols_in_force
-        .iter()
-        .any(|protocol| protocol.centre_first.contains(category));
+    let centre_first = protocols_in_force.iter().any(|protocol| protocol.centre_first.contains(category));
     if !centre_first || bypass_recorded {
         return Ok(());
     }
     let centre_outcome = referrals.iter().any(|referral| {
-        referral.to_centre
-            && matches!(
-                referral.status,
-                ReferralStatus::Completed | ReferralStatus::Transferred
-            )
+        referral.to_centre && matches!(referral.status, ReferralStatus::Completed | ReferralStatus::Transferred)
     });
-    if centre_outcome {
-        Ok(())
-    } else {
-        Err(RuleViolation::CentreFirst)
-    }
+    if centre_outcome { Ok(()) } else { Err(RuleViolation::CentreFirst) }
 }
 
 /// The grounds on which a police supervisor may send a centre-first case to an authority
@@ -212,11 +191,8 @@ pub enum BypassGround {
 
 impl BypassGround {
     /// Every ground.
-    pub const ALL: [BypassGround; 3] = [
-        BypassGround::ImmediateDanger,
-        BypassGround::LegalDutyToReport,
-        BypassGround::PersonsChoice,
-    ];
+    pub const ALL: [BypassGround; 3] =
+        [BypassGround::ImmediateDanger, BypassGround::LegalDutyToReport, BypassGround::PersonsChoice];
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
@@ -233,10 +209,7 @@ impl BypassGround {
         if code.is_empty() {
             return Err(crate::error::Problem::Required);
         }
-        BypassGround::ALL
-            .into_iter()
-            .find(|ground| ground.code() == code)
-            .ok_or(crate::error::Problem::UnknownValue)
+        BypassGround::ALL.into_iter().find(|ground| ground.code() == code).ok_or(crate::error::Problem::UnknownValue)
     }
 }
 
@@ -253,11 +226,7 @@ mod tests {
     fn protocol(version: u32, from: Date, until: Option<Date>) -> Protocol {
         let mut deadlines = Deadlines::default();
         deadlines.set(Priority::High, Step::Receive, SignedDuration::from_hours(1));
-        deadlines.set(
-            Priority::High,
-            Step::FirstContact,
-            SignedDuration::from_hours(24),
-        );
+        deadlines.set(Priority::High, Step::FirstContact, SignedDuration::from_hours(24));
         Protocol {
             id: ProtocolId::from_uuid(Uuid::from_u128(u128::from(version))),
             agency_a: agency(1),
@@ -265,11 +234,7 @@ mod tests {
             version,
             valid_from: from,
             valid_until: until,
-            categories: [
-                "domestic_violence".to_string(),
-                "family_dispute".to_string(),
-            ]
-            .into(),
+            categories: ["domestic_violence".to_string(), "family_dispute".to_string()].into(),
             centre_first: ["family_dispute".to_string()].into(),
             data_classes: [DataClass::Identity, DataClass::Summary, DataClass::Risk].into(),
             deadlines,
@@ -290,41 +255,23 @@ mod tests {
         assert_eq!(on(date(2026, 7, 1)), Some(2));
         assert_eq!(on(date(2027, 1, 1)), Some(3));
         assert_eq!(on(date(2019, 8, 25)), None);
-        assert_eq!(
-            in_force(&protocols, agency(1), agency(3), date(2026, 7, 1)),
-            None
-        );
+        assert_eq!(in_force(&protocols, agency(1), agency(3), date(2026, 7, 1)), None);
         let mut revoked = protocol(2, date(2026, 7, 1), None);
         revoked.revoked = true;
-        assert_eq!(
-            in_force(&[revoked], agency(1), agency(2), date(2026, 8, 1)),
-            None
-        );
+        assert_eq!(in_force(&[revoked], agency(1), agency(2), date(2026, 8, 1)), None);
     }
 
     #[test]
     fn referral_check_names_the_broken_rule() {
         let protocol = protocol(1, date(2019, 8, 26), None);
         let classes: BTreeSet<DataClass> = [DataClass::Identity, DataClass::Summary].into();
-        assert_eq!(
-            check_referral(Some(&protocol), "domestic_violence", &classes),
-            Ok(())
-        );
-        assert_eq!(
-            check_referral(None, "domestic_violence", &classes),
-            Err(RuleViolation::NoActiveProtocol)
-        );
-        assert_eq!(
-            check_referral(Some(&protocol), "runaway", &classes),
-            Err(RuleViolation::CategoryNotCovered)
-        );
-        let with_narrative: BTreeSet<DataClass> =
-            [DataClass::Identity, DataClass::Narrative].into();
+        assert_eq!(check_referral(Some(&protocol), "domestic_violence", &classes), Ok(()));
+        assert_eq!(check_referral(None, "domestic_violence", &classes), Err(RuleViolation::NoActiveProtocol));
+        assert_eq!(check_referral(Some(&protocol), "runaway", &classes), Err(RuleViolation::CategoryNotCovered));
+        let with_narrative: BTreeSet<DataClass> = [DataClass::Identity, DataClass::Narrative].into();
         assert_eq!(
             check_referral(Some(&protocol), "domestic_violence", &with_narrative),
-            Err(RuleViolation::DataClassNotInProtocol(
-                [DataClass::Narrative].into()
-            ))
+            Err(RuleViolation::DataClassNotInProtocol([DataClass::Narrative].into()))
         );
     }
 
@@ -336,66 +283,32 @@ mod tests {
         assert_eq!(due[&Step::Receive].to_string(), "2026-11-29T09:00:00Z");
         assert_eq!(due[&Step::FirstContact].to_string(), "2026-11-30T08:00:00Z");
         assert!(!due.contains_key(&Step::Decide));
-        assert!(
-            protocol
-                .deadlines
-                .due_times(Priority::Standard, made)
-                .is_empty()
-        );
+        assert!(protocol.deadlines.due_times(Priority::Standard, made).is_empty());
     }
 
     #[test]
     fn centre_first_three_ways() {
         let protocol = protocol(1, date(2019, 8, 26), None);
         let in_force = [&protocol];
-        let at_centre = |status| {
-            [ReferralState {
-                status,
-                to_centre: true,
-            }]
-        };
+        let at_centre = |status| [ReferralState { status, to_centre: true }];
         // Refused while the centre has not recorded an outcome.
         assert_eq!(
-            check_centre_first(
-                &in_force,
-                "family_dispute",
-                &at_centre(ReferralStatus::InProgress),
-                false
-            ),
+            check_centre_first(&in_force, "family_dispute", &at_centre(ReferralStatus::InProgress), false),
             Err(RuleViolation::CentreFirst)
         );
-        assert_eq!(
-            check_centre_first(&in_force, "family_dispute", &[], false),
-            Err(RuleViolation::CentreFirst)
-        );
+        assert_eq!(check_centre_first(&in_force, "family_dispute", &[], false), Err(RuleViolation::CentreFirst));
         // Allowed after the centre's outcome.
         assert_eq!(
-            check_centre_first(
-                &in_force,
-                "family_dispute",
-                &at_centre(ReferralStatus::Completed),
-                false
-            ),
+            check_centre_first(&in_force, "family_dispute", &at_centre(ReferralStatus::Completed), false),
             Ok(())
         );
         // Allowed with a supervisor's bypass.
-        assert_eq!(
-            check_centre_first(&in_force, "family_dispute", &[], true),
-            Ok(())
-        );
+        assert_eq!(check_centre_first(&in_force, "family_dispute", &[], true), Ok(()));
         // Categories that are not centre-first are never held back.
-        assert_eq!(
-            check_centre_first(&in_force, "domestic_violence", &[], false),
-            Ok(())
-        );
+        assert_eq!(check_centre_first(&in_force, "domestic_violence", &[], false), Ok(()));
         // A rejected referral is not an outcome.
         assert_eq!(
-            check_centre_first(
-                &in_force,
-                "family_dispute",
-                &at_centre(ReferralStatus::Rejected),
-                false
-            ),
+            check_centre_first(&in_force, "family_dispute", &at_centre(ReferralStatus::Rejected), false),
             Err(RuleViolation::CentreFirst)
         );
     }

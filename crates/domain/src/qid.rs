@@ -57,11 +57,7 @@ impl Qid {
 
     /// The birth year the QID encodes.
     pub fn birth_year(&self) -> i16 {
-        let century: i16 = if self.0.as_bytes()[0] == b'2' {
-            1900
-        } else {
-            2000
-        };
+        let century: i16 = if self.0.as_bytes()[0] == b'2' { 1900 } else { 2000 };
         century + self.number(1..3)
     }
 
@@ -71,11 +67,7 @@ impl Qid {
     }
 
     /// Checks the QID against what else is known of the person.
-    pub fn check_consistency(
-        &self,
-        birth_date: Option<Date>,
-        nationality: Option<&Country>,
-    ) -> Result<(), Problem> {
+    pub fn check_consistency(&self, birth_date: Option<Date>, nationality: Option<&Country>) -> Result<(), Problem> {
         if let Some(birth) = birth_date
             && birth.year() != self.birth_year()
         {
@@ -145,19 +137,10 @@ mod tests {
         let qid = Qid::parse("28563400123", TODAY).unwrap();
         let qatar = Country::parse("QA").unwrap();
         let egypt = Country::parse("EG").unwrap();
-        assert_eq!(
-            qid.check_consistency(Some(date(1985, 4, 2)), Some(&qatar)),
-            Ok(())
-        );
+        assert_eq!(qid.check_consistency(Some(date(1985, 4, 2)), Some(&qatar)), Ok(()));
         assert_eq!(qid.check_consistency(None, None), Ok(()));
-        assert_eq!(
-            qid.check_consistency(Some(date(1986, 4, 2)), None),
-            Err(Problem::QidBirthYearMismatch)
-        );
-        assert_eq!(
-            qid.check_consistency(None, Some(&egypt)),
-            Err(Problem::QidNationalityMismatch)
-        );
+        assert_eq!(qid.check_consistency(Some(date(1986, 4, 2)), None), Err(Problem::QidBirthYearMismatch));
+        assert_eq!(qid.check_consistency(None, Some(&egypt)), Err(Problem::QidNationalityMismatch));
     }
 
     proptest! {

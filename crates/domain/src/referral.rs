@@ -11,9 +11,17 @@
 //! The lifecycle is one pure function, [`check_transition`], of the current status,
 //! the wanted status and the side of the referral the actor is on.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use jiff::Timestamp;
+
+use crate::consent::DataClass;
 use crate::error::Problem;
+use crate::ids::{AgencyId, CaseId, OfficeId, PersonId, ProtocolId, ReferralId, UserId};
+use crate::person::PersonRole;
+use crate::risk::RiskLevel;
+use crate::text::Text;
 
 /// Where a referral stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,10 +85,7 @@ impl ReferralStatus {
         if code.is_empty() {
             return Err(Problem::Required);
         }
-        ReferralStatus::ALL
-            .into_iter()
-            .find(|status| status.code() == code)
-            .ok_or(Problem::UnknownValue)
+        ReferralStatus::ALL.into_iter().find(|status| status.code() == code).ok_or(Problem::UnknownValue)
     }
 
     /// The FHIR R4 `Task.status` and, where Sila is more precise than FHIR, the
@@ -175,15 +180,8 @@ pub const TRANSITIONS: [(ReferralStatus, ReferralStatus, Side); 14] = {
 };
 
 /// Checks one step of the lifecycle.
-pub fn check_transition(
-    from: ReferralStatus,
-    to: ReferralStatus,
-    side: Side,
-) -> Result<(), TransitionError> {
-    match TRANSITIONS
-        .iter()
-        .find(|(step_from, step_to, _)| *step_from == from && *step_to == to)
-    {
+pub fn check_transition(from: ReferralStatus, to: ReferralStatus, side: Side) -> Result<(), TransitionError> {
+    match TRANSITIONS.iter().find(|(step_from, step_to, _)| *step_from == from && *step_to == to) {
         Some((_, _, owner)) if *owner == side => Ok(()),
         Some(_) => Err(TransitionError::WrongSide),
         None => Err(TransitionError::NotAllowed),
@@ -206,9 +204,7 @@ pub enum Requirement {
 /// The fields a transition to `to` requires.
 pub fn requirements(to: ReferralStatus) -> &'static [Requirement] {
     match to {
-        ReferralStatus::Rejected | ReferralStatus::Cancelled | ReferralStatus::OnHold => {
-            &[Requirement::Reason]
-        }
+        ReferralStatus::Rejected | ReferralStatus::Cancelled | ReferralStatus::OnHold => &[Requirement::Reason],
         ReferralStatus::Redirected => &[Requirement::Office, Requirement::Reason],
         ReferralStatus::Completed => &[Requirement::Outcome],
         ReferralStatus::Transferred => &[Requirement::Authority],
@@ -304,10 +300,7 @@ impl Outcome {
         if code.is_empty() {
             return Err(Problem::Required);
         }
-        Outcome::ALL
-            .into_iter()
-            .find(|outcome| outcome.code() == code)
-            .ok_or(Problem::UnknownValue)
+        Outcome::ALL.into_iter().find(|outcome| outcome.code() == code).ok_or(Problem::UnknownValue)
     }
 }
 
@@ -337,10 +330,7 @@ impl Step {
 
     /// The step for a code.
     pub fn parse(code: &str) -> Result<Step, Problem> {
-        Step::ALL
-            .into_iter()
-            .find(|step| step.code() == code.trim())
-            .ok_or(Problem::UnknownValue)
+        Step::ALL.into_iter().find(|step| step.code() == code.trim()).ok_or(Problem::UnknownValue)
     }
 
     /// The steps a transition to `to` completes.
@@ -354,6 +344,112 @@ impl Step {
             _ => &[],
         }
     }
+}
+
+/// A referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    /// Its id.
+    pub id: ReferralId,
+    /// The referring agency's case.
+    pub case_id: CaseId,
+    /// The referring agency.
+    pub from_agency_id: AgencyId,
+    /// The referring office.
+    pub from_office_id: OfficeId,
+    /// The receiving agency.
+    pub to_agency_id: AgencyId,
+    /// The receiving office (desk).
+    pub to_office_id: OfficeId,
+    /// The protocol version in force when it was made.
+    pub protocol_id: ProtocolId,
+    /// How urgent.
+    pub priority: Priority,
+    /// Why it is referred.
+    pub reason: Text,
+    /// The data classes it carries.
+    pub data_classes: BTreeSet<DataClass>,
+    /// Where it stands.
+    pub status: ReferralStatus,
+    /// The reason given with the last transition that needed one.
+    pub status_reason: Option<Text>,
+    /// The centre's outcome, when completed.
+    pub outcome: Option<Outcome>,
+    /// The authority it was transferred to.
+    pub authority_agency_id: Option<AgencyId>,
+    /// The referral this one continues after a redirection.
+    pub redirected_from_id: Option<ReferralId>,
+    /// The centre case opened on acceptance.
+    pub centre_case_id: Option<CaseId>,
+    /// What was sent, as it was when sent.
+    pub packet: Packet,
+    /// Who made it.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Due instant of each step with a deadline.
+    pub due: BTreeMap<Step, Timestamp>,
+    /// When each step was reached.
+    pub reached: BTreeMap<Step, Timestamp>,
+    /// When it reached a terminal status.
+    pub closed_at: Option<Timestamp>,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+}
+
+/// What a referral carries, fixed when it is made: only the data classes it was allowed
+/// to carry are filled in. The receiving desk reads this, not the referrer's case.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Packet {
+    /// `summary`: category, sub-category, priority and reason (always present: without
+    /// it a desk cannot decide).
+    pub category: String,
+    /// `summary`: sub-category.
+    pub subcategory: Option<String>,
+    /// The persons of the case, with what their classes allow.
+    pub persons: Vec<PacketPerson>,
+    /// `risk`: the latest assessment.
+    pub risk: Option<PacketRisk>,
+    /// `narrative`: the case narrative.
+    pub narrative: Option<String>,
+}
+
+/// A person as sent in a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketPerson {
+    /// The person's id (opaque without `identity`).
+    pub person_id: PersonId,
+    /// Their role in the case.
+    pub role: PersonRole,
+    /// `identity`: full Arabic name.
+    pub name_ar: Option<String>,
+    /// `identity`: Latin name.
+    pub name_latin: Option<String>,
+    /// `identity`: sex code.
+    pub sex: Option<String>,
+    /// `identity`: date of birth.
+    pub birth_date: Option<String>,
+    /// `identity`: nationality (alpha-2).
+    pub nationality: Option<String>,
+    /// `identity`: QID.
+    pub qid: Option<String>,
+    /// `contact`: phone numbers.
+    pub phones: Vec<String>,
+    /// `contact`: municipality.
+    pub municipality: Option<String>,
+}
+
+/// The risk assessment as sent in a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketRisk {
+    /// Level in force.
+    pub level: RiskLevel,
+    /// Score.
+    pub score: u32,
+    /// Items answered "yes".
+    pub yes_items: Vec<String>,
 }
 
 #[cfg(test)]
@@ -399,11 +495,7 @@ mod tests {
                     } else {
                         Err(TransitionError::NotAllowed)
                     };
-                    assert_eq!(
-                        check_transition(from, to, side),
-                        expected,
-                        "{from} → {to} by {side:?}"
-                    );
+                    assert_eq!(check_transition(from, to, side), expected, "{from} → {to} by {side:?}");
                     checked += 1;
                 }
             }
@@ -413,10 +505,7 @@ mod tests {
 
     #[test]
     fn terminal_states_have_no_way_out() {
-        for from in ReferralStatus::ALL
-            .into_iter()
-            .filter(ReferralStatus::is_terminal)
-        {
+        for from in ReferralStatus::ALL.into_iter().filter(ReferralStatus::is_terminal) {
             for to in ReferralStatus::ALL {
                 assert!(check_transition(from, to, Side::Receiver).is_err());
                 assert!(check_transition(from, to, Side::Referrer).is_err());
@@ -443,10 +532,7 @@ mod tests {
         for status in ReferralStatus::ALL {
             let (fhir, business) = status.fhir();
             assert!(fhir_statuses.contains(&fhir), "{status}");
-            assert_eq!(
-                business.is_some(),
-                matches!(status, Redirected | Transferred)
-            );
+            assert_eq!(business.is_some(), matches!(status, Redirected | Transferred));
         }
     }
 
@@ -461,19 +547,13 @@ mod tests {
         for priority in Priority::ALL {
             assert_eq!(Priority::parse(priority.code()), Ok(priority));
         }
-        assert_eq!(
-            ReferralStatus::parse("in_progress"),
-            Err(Problem::UnknownValue)
-        );
+        assert_eq!(ReferralStatus::parse("in_progress"), Err(Problem::UnknownValue));
     }
 
     #[test]
     fn each_step_names_its_requirements() {
         assert_eq!(requirements(Rejected), &[Requirement::Reason]);
-        assert_eq!(
-            requirements(Redirected),
-            &[Requirement::Office, Requirement::Reason]
-        );
+        assert_eq!(requirements(Redirected), &[Requirement::Office, Requirement::Reason]);
         assert_eq!(requirements(Completed), &[Requirement::Outcome]);
         assert_eq!(requirements(Transferred), &[Requirement::Authority]);
         assert!(requirements(Accepted).is_empty());

@@ -153,9 +153,7 @@ impl RiskInstrument {
         }
         let count = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
         if !(0 < self.medium_at && self.medium_at <= self.high_at && self.high_at <= count) {
-            return Err(format!(
-                "risk thresholds must satisfy 0 < medium ≤ high ≤ {count}"
-            ));
+            return Err(format!("risk thresholds must satisfy 0 < medium ≤ high ≤ {count}"));
         }
         Ok(())
     }
@@ -195,23 +193,14 @@ impl RiskInstrument {
                 errors.add(format!("answers.{code}"), Problem::UnknownValue);
             }
         }
-        let score = u32::try_from(
-            answers
-                .values()
-                .filter(|answer| **answer == Answer::Yes)
-                .count(),
-        )
-        .unwrap_or(0);
+        let score = u32::try_from(answers.values().filter(|answer| **answer == Answer::Yes).count()).unwrap_or(0);
         let score_level = self.level_for(score);
         let judged = match input.judged_level.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(code) => errors.check("judged_level", RiskLevel::parse(code)),
         };
         let reason = errors
-            .check(
-                "judgement_reason",
-                Text::parse_optional(input.judgement_reason.as_deref(), limits::SHORT),
-            )
+            .check("judgement_reason", Text::parse_optional(input.judgement_reason.as_deref(), limits::SHORT))
             .flatten();
         let mut level = score_level;
         let mut judgement_reason = None;
@@ -227,13 +216,7 @@ impl RiskInstrument {
             }
         }
         errors.finish()?;
-        Ok(Assessment {
-            answers,
-            score,
-            score_level,
-            level,
-            judgement_reason,
-        })
+        Ok(Assessment { answers, score, score_level, level, judgement_reason })
     }
 
     /// The built-in checklist: 27 items over the DASH themes, high at 14 "yes".
@@ -246,28 +229,14 @@ impl RiskInstrument {
                 text_en: (*text_en).to_string(),
             })
             .collect();
-        RiskInstrument {
-            code: "sila_risk".into(),
-            version: 1,
-            items,
-            medium_at: 10,
-            high_at: 14,
-        }
+        RiskInstrument { code: "sila_risk".into(), version: 1, items, medium_at: 10, high_at: 14 }
     }
 }
 
 /// The built-in items: (code, Arabic, English). Our own wording of the DASH themes.
 const DEFAULT_ITEMS: [(&str, &str, &str); 27] = [
-    (
-        "injury_now",
-        "هل أُصيب الشخص في هذه الواقعة؟",
-        "Was the person injured in this incident?",
-    ),
-    (
-        "very_afraid",
-        "هل يقول الشخص إنه خائف جدًا؟",
-        "Does the person say they are very frightened?",
-    ),
+    ("injury_now", "هل أُصيب الشخص في هذه الواقعة؟", "Was the person injured in this incident?"),
+    ("very_afraid", "هل يقول الشخص إنه خائف جدًا؟", "Does the person say they are very frightened?"),
     (
         "fears_serious_harm",
         "هل يخشى أن يُقتل أو يُؤذى أذى بالغًا هو أو غيره؟",
@@ -308,36 +277,16 @@ const DEFAULT_ITEMS: [(&str, &str, &str); 27] = [
         "هل في البيت أطفال من علاقة أخرى؟",
         "Are there children from another relationship in the household?",
     ),
-    (
-        "children_harmed",
-        "هل آذى الأطفال أو هددهم؟",
-        "Has the other party hurt or threatened the children?",
-    ),
-    (
-        "more_often",
-        "هل يتكرر الاعتداء أكثر من قبل؟",
-        "Is the abuse happening more often?",
-    ),
-    (
-        "getting_worse",
-        "هل يزداد الاعتداء شدة؟",
-        "Is the abuse getting worse?",
-    ),
+    ("children_harmed", "هل آذى الأطفال أو هددهم؟", "Has the other party hurt or threatened the children?"),
+    ("more_often", "هل يتكرر الاعتداء أكثر من قبل؟", "Is the abuse happening more often?"),
+    ("getting_worse", "هل يزداد الاعتداء شدة؟", "Is the abuse getting worse?"),
     (
         "controlling",
         "هل يتحكم في تصرفاته أو يغار عليه غيرة مفرطة؟",
         "Does the other party control what they do, or show extreme jealousy?",
     ),
-    (
-        "weapon",
-        "هل استخدم سلاحًا أو أداة أو هدد باستخدامها؟",
-        "Has a weapon or object been used, or its use threatened?",
-    ),
-    (
-        "threat_to_kill",
-        "هل هدد بقتله أو بقتل غيره؟",
-        "Has there been a threat to kill them or someone else?",
-    ),
+    ("weapon", "هل استخدم سلاحًا أو أداة أو هدد باستخدامها؟", "Has a weapon or object been used, or its use threatened?"),
+    ("threat_to_kill", "هل هدد بقتله أو بقتل غيره؟", "Has there been a threat to kill them or someone else?"),
     (
         "strangulation",
         "هل حاول خنقه أو كتم نفسه أو إغراقه؟",
@@ -348,36 +297,16 @@ const DEFAULT_ITEMS: [(&str, &str, &str); 27] = [
         "هل أُكره على أفعال جنسية أو تعرض لأذى جنسي؟",
         "Have they been forced into sexual acts or sexually hurt?",
     ),
-    (
-        "threatens_others",
-        "هل هدد أو آذى أشخاصًا آخرين؟",
-        "Has the other party threatened or hurt other people?",
-    ),
-    (
-        "harms_animals",
-        "هل آذى حيوانات أليفة أو غيرها؟",
-        "Has the other party hurt pets or other animals?",
-    ),
+    ("threatens_others", "هل هدد أو آذى أشخاصًا آخرين؟", "Has the other party threatened or hurt other people?"),
+    ("harms_animals", "هل آذى حيوانات أليفة أو غيرها؟", "Has the other party hurt pets or other animals?"),
     (
         "money_control",
         "هل يتحكم في المال أو توجد ضائقة مالية شديدة؟",
         "Is money controlled by the other party, or is there serious financial strain?",
     ),
-    (
-        "substance_misuse",
-        "هل يتعاطى الكحول أو المخدرات بإفراط؟",
-        "Does the other party misuse alcohol or drugs?",
-    ),
-    (
-        "suicide_threats",
-        "هل هدد الطرف الآخر بالانتحار أو حاوله؟",
-        "Has the other party threatened or attempted suicide?",
-    ),
-    (
-        "breached_orders",
-        "هل خالف أمرًا قضائيًا أو تعهدًا؟",
-        "Has the other party broken a court order or a pledge?",
-    ),
+    ("substance_misuse", "هل يتعاطى الكحول أو المخدرات بإفراط؟", "Does the other party misuse alcohol or drugs?"),
+    ("suicide_threats", "هل هدد الطرف الآخر بالانتحار أو حاوله؟", "Has the other party threatened or attempted suicide?"),
+    ("breached_orders", "هل خالف أمرًا قضائيًا أو تعهدًا؟", "Has the other party broken a court order or a pledge?"),
     (
         "known_violence",
         "هل له سوابق عنف أو بلاغات سابقة لدى الشرطة؟",
@@ -405,17 +334,9 @@ mod tests {
             .items
             .iter()
             .enumerate()
-            .map(|(index, item)| {
-                (
-                    item.code.clone(),
-                    if index < yes { "yes" } else { "no" }.to_string(),
-                )
-            })
+            .map(|(index, item)| (item.code.clone(), if index < yes { "yes" } else { "no" }.to_string()))
             .collect();
-        AssessmentInput {
-            answers,
-            ..AssessmentInput::default()
-        }
+        AssessmentInput { answers, ..AssessmentInput::default() }
     }
 
     #[test]
@@ -423,12 +344,7 @@ mod tests {
         let instrument = RiskInstrument::default_checklist();
         assert_eq!(instrument.check(), Ok(()));
         assert_eq!(instrument.items.len(), 27);
-        assert!(
-            instrument
-                .items
-                .iter()
-                .all(|item| !item.text_ar.is_empty() && !item.text_en.is_empty())
-        );
+        assert!(instrument.items.iter().all(|item| !item.text_ar.is_empty() && !item.text_en.is_empty()));
     }
 
     #[test]
@@ -443,11 +359,7 @@ mod tests {
             (27, RiskLevel::High),
         ] {
             let assessment = instrument.assess(&answers(yes)).unwrap();
-            assert_eq!(
-                (assessment.score, assessment.level),
-                (u32::try_from(yes).unwrap(), level),
-                "{yes} yes"
-            );
+            assert_eq!((assessment.score, assessment.level), (u32::try_from(yes).unwrap(), level), "{yes} yes");
         }
     }
 
@@ -460,14 +372,8 @@ mod tests {
             ..answers(3)
         };
         let assessment = instrument.assess(&raised).unwrap();
-        assert_eq!(
-            (assessment.score_level, assessment.level),
-            (RiskLevel::Standard, RiskLevel::High)
-        );
-        let no_reason = AssessmentInput {
-            judged_level: Some("high".into()),
-            ..answers(3)
-        };
+        assert_eq!((assessment.score_level, assessment.level), (RiskLevel::Standard, RiskLevel::High));
+        let no_reason = AssessmentInput { judged_level: Some("high".into()), ..answers(3) };
         assert_eq!(
             instrument.assess(&no_reason).unwrap_err(),
             vec![FieldError::new("judgement_reason", Problem::Required)]
@@ -479,10 +385,7 @@ mod tests {
         };
         assert_eq!(
             instrument.assess(&lowered).unwrap_err(),
-            vec![FieldError::new(
-                "judged_level",
-                Problem::RiskLevelBelowScore
-            )]
+            vec![FieldError::new("judged_level", Problem::RiskLevelBelowScore)]
         );
     }
 
@@ -493,12 +396,8 @@ mod tests {
         input.answers.remove("weapon");
         input.answers.insert("wepon".into(), "yes".into());
         input.answers.insert("strangulation".into(), "maybe".into());
-        let fields: Vec<(String, Problem)> = instrument
-            .assess(&input)
-            .unwrap_err()
-            .into_iter()
-            .map(|error| (error.field, error.problem))
-            .collect();
+        let fields: Vec<(String, Problem)> =
+            instrument.assess(&input).unwrap_err().into_iter().map(|error| (error.field, error.problem)).collect();
         assert_eq!(
             fields,
             vec![

@@ -74,10 +74,7 @@ pub mod limits {
 /// which matter in a narrative or a note.
 fn stored_paragraphs(input: &str) -> String {
     let normalized_breaks = input.replace("\r\n", "\n").replace('\r', "\n");
-    let lines: Vec<String> = normalized_breaks
-        .split('\n')
-        .map(sila_arabic::stored_form)
-        .collect();
+    let lines: Vec<String> = normalized_breaks.split('\n').map(sila_arabic::stored_form).collect();
     let mut out = lines.join("\n");
     while out.contains("\n\n\n") {
         out = out.replace("\n\n\n", "\n\n");
@@ -91,11 +88,7 @@ pub fn parse_name(input: &str, max: usize) -> Result<Text, Problem> {
     if text.as_str().contains('\n') || !text.as_str().chars().any(char::is_alphabetic) {
         return Err(Problem::InvalidText);
     }
-    if text
-        .as_str()
-        .chars()
-        .any(|ch| ch.is_ascii_digit() || ('\u{0660}'..='\u{0669}').contains(&ch))
-    {
+    if text.as_str().chars().any(|ch| ch.is_ascii_digit() || ('\u{0660}'..='\u{0669}').contains(&ch)) {
         return Err(Problem::InvalidText);
     }
     Ok(text)
@@ -115,8 +108,7 @@ pub fn parse_username(input: &str) -> Result<String, Problem> {
     if trimmed.chars().count() > 64 {
         return Err(Problem::TooLong { max: 64 });
     }
-    let allowed =
-        |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-');
+    let allowed = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-');
     if !trimmed.chars().all(allowed) {
         return Err(Problem::UsernameFormat);
     }
@@ -167,10 +159,7 @@ mod tests {
 
     #[test]
     fn usernames_are_plain() {
-        assert_eq!(
-            parse_username(" officer.one "),
-            Ok("officer.one".to_string())
-        );
+        assert_eq!(parse_username(" officer.one "), Ok("officer.one".to_string()));
         assert_eq!(parse_username("Officer"), Err(Problem::UsernameFormat));
         assert_eq!(parse_username("ab"), Err(Problem::TooShort { min: 3 }));
         assert_eq!(parse_username("ضابط"), Err(Problem::UsernameFormat));

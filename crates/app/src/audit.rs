@@ -1,0 +1,114 @@
+//! Running a use case with its audit entry: the entry of a success is appended in the
+//! transaction of the change; a failure rolls the change back and then records what was
+//! refused, in a transaction of its own, so refusals are audited too.
+
+use std::collections::BTreeMap;
+
+use sila_domain::audit::{AuditRecord, Outcome, Subject, SubjectKind};
+use sila_domain::ids::RecordId;
+use sila_store::{AuditEntry, Tx};
+
+use crate::{Actor, App, AppError, RequestContext};
+
+/// The audit entry being built for one use case.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    action: &'static str,
+    actor: Option<sila_domain::ids::UserId>,
+    subjects: Vec<Subject>,
+    details: BTreeMap<String, String>,
+}
+
+impl Audit {
+    pub(crate) fn new(actor: Option<&Actor>, action: &'static str) -> Audit {
+        Audit { action, actor: actor.map(|actor| actor.user.id), subjects: Vec::new(), details: BTreeMap::new() }
+    }
+
+    /// Names a record the action concerns.
+    pub(crate) fn subject(&mut self, kind: SubjectKind, id: impl RecordId) {
+        self.subjects.push(Subject::new(kind, id.as_uuid()));
+    }
+
+    /// Adds a qualifying code (never personal data).
+    pub(crate) fn detail(&mut self, key: &str, value: &str) {
+        self.details.insert(key.to_string(), value.to_string());
+    }
+
+    fn record(&self, at: jiff::Timestamp, outcome: Outcome) -> AuditRecord {
+        AuditRecord {
+            at,
+            actor: self.actor,
+            action: self.action.to_string(),
+            subjects: self.subjects.clone(),
+            outcome,
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// An audit entry as the auditor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditView {
+    /// Position in the log.
+    pub index: i64,
+    /// The record.
+    pub record: AuditRecord,
+}
+
+impl From<AuditEntry> for AuditView {
+    fn from(entry: AuditEntry) -> AuditView {
+        AuditView { index: entry.id, record: entry.record }
+    }
+}
+
+impl App {
+    /// Begins a write transaction and its audit entry.
+    pub(crate) async fn begin(&self, actor: Option<&Actor>, action: &'static str) -> Result<(Tx, Audit), AppError> {
+        Ok((self.store.write().await?, Audit::new(actor, action)))
+    }
+
+    /// Ends a use case: on success appends the entry, marks the idempotency key
+    /// committed and commits; on failure rolls back and audits the refusal.
+    pub(crate) async fn finish<T>(
+        &self,
+        mut tx: Tx,
+        audit: Audit,
+        context: &RequestContext,
+        result: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        match result {
+            Ok(value) => {
+                tx.append_audit(&audit.record(self.now(), Outcome::Ok)).await?;
+                if let (Some(key), Some(actor)) = (&context.idempotency_key, audit.actor) {
+                    tx.mark_idempotency_committed(actor, key).await?;
+                }
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                drop(tx);
+                self.audit_failure(&audit, &error).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a refused or failed action. A failure to write this entry is logged and
+    /// not returned: the caller's error is the one that matters to the user.
+    pub(crate) async fn audit_failure(&self, audit: &Audit, error: &AppError) {
+        let outcome = match error {
+            AppError::Hidden | AppError::Forbidden => Outcome::Denied,
+            other => Outcome::Failed(other.code().to_string()),
+        };
+        let record = audit.record(self.now(), outcome);
+        let written = async {
+            let mut tx = self.store.write().await?;
+            tx.append_audit(&record).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(failure) = written {
+            tracing::error!(action = audit.action, error = %failure, "could not audit a refused action");
+        }
+    }
+}

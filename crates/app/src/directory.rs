@@ -1,0 +1,176 @@
+//! The configuration every user reads (agencies, offices, categories, protocols,
+//! colleagues) and what administrators change in it.
+
+use std::collections::BTreeSet;
+
+use jiff::SignedDuration;
+use sila_domain::agency::{Agency, Office, User};
+use sila_domain::audit::SubjectKind;
+use sila_domain::case::Taxonomy;
+use sila_domain::consent::DataClass;
+use sila_domain::error::{Errors, Problem};
+use sila_domain::ids::{AgencyId, ProtocolId};
+use sila_domain::protocol::{Deadlines, Protocol};
+use sila_domain::referral::{Priority, Step};
+use sila_domain::text::{Text, parse_code};
+use sila_domain::time::parse_date;
+
+use crate::access::{Action, Decision, Resource, authorize};
+use crate::{Actor, App, AppError, RequestContext, new_uuid};
+
+/// A new protocol version as typed by an administrator.
+#[derive(Debug, Clone, Default)]
+pub struct ProtocolInput {
+    /// One party (agency id).
+    pub agency_a_id: String,
+    /// The other party (agency id).
+    pub agency_b_id: String,
+    /// First day in force.
+    pub valid_from: String,
+    /// Last day in force.
+    pub valid_until: Option<String>,
+    /// The signed document's reference.
+    pub document_ref: Option<String>,
+    /// Category codes covered.
+    pub categories: Vec<String>,
+    /// Category codes that go to the centre first.
+    pub centre_first: Vec<String>,
+    /// Data class codes that may travel.
+    pub data_classes: Vec<String>,
+    /// Deadlines: (priority code, step code, minutes).
+    pub deadlines: Vec<(String, String, i64)>,
+}
+
+impl App {
+    /// Every agency (names and kinds are not confidential: forms need them).
+    pub async fn agencies(&self, _actor: &Actor) -> Result<Vec<Agency>, AppError> {
+        Ok(self.store.read().await?.agencies().await?)
+    }
+
+    /// Every office.
+    pub async fn offices(&self, _actor: &Actor) -> Result<Vec<Office>, AppError> {
+        Ok(self.store.read().await?.offices().await?)
+    }
+
+    /// The category taxonomy.
+    pub async fn taxonomy(&self) -> Result<Taxonomy, AppError> {
+        Ok(Taxonomy::new(self.store.read().await?.categories().await?))
+    }
+
+    /// Every protocol version.
+    pub async fn protocols(&self, _actor: &Actor) -> Result<Vec<Protocol>, AppError> {
+        Ok(self.store.read().await?.protocols().await?)
+    }
+
+    /// The colleagues of the actor's agency (for assignment), without secrets.
+    pub async fn colleagues(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
+        Ok(self.store.read().await?.users_of_agency(actor.agency.id).await?)
+    }
+
+    /// Adds a protocol version between two agencies. Its version number is one more
+    /// than the highest between them; referrals made from its first day use it.
+    pub async fn create_protocol(
+        &self,
+        actor: &Actor,
+        input: &ProtocolInput,
+        context: &RequestContext,
+    ) -> Result<Protocol, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "protocol.create").await?;
+        let result = async {
+            if authorize(actor, Action::Administer, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let taxonomy = Taxonomy::new(tx.categories().await?);
+            let mut errors = Errors::new();
+            let agency_a = errors.check("agency_a_id", AgencyId::parse(&input.agency_a_id));
+            let agency_b = errors.check("agency_b_id", AgencyId::parse(&input.agency_b_id));
+            let valid_from = errors.check("valid_from", parse_date(&input.valid_from));
+            let valid_until = match input.valid_until.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => errors.check("valid_until", parse_date(text)),
+            };
+            if let (Some(from), Some(until)) = (valid_from, valid_until)
+                && until < from
+            {
+                errors.add("valid_until", Problem::InvalidDate);
+            }
+            let document_ref =
+                errors.check("document_ref", Text::parse_optional(input.document_ref.as_deref(), 200)).flatten();
+            let mut categories = BTreeSet::new();
+            if input.categories.is_empty() {
+                errors.add("categories", Problem::EmptyList);
+            }
+            for (index, code) in input.categories.iter().enumerate() {
+                let field = format!("categories[{index}]");
+                match parse_code(code) {
+                    Ok(code) if taxonomy.get(&code).is_some_and(|found| found.parent.is_none()) => {
+                        categories.insert(code);
+                    }
+                    _ => errors.add(field, Problem::UnknownValue),
+                }
+            }
+            let mut centre_first = BTreeSet::new();
+            for (index, code) in input.centre_first.iter().enumerate() {
+                if categories.contains(code.trim()) {
+                    centre_first.insert(code.trim().to_string());
+                } else {
+                    errors.add(format!("centre_first[{index}]"), Problem::UnknownValue);
+                }
+            }
+            let data_classes = match DataClass::parse_set("data_classes", &input.data_classes) {
+                Ok(set) => set,
+                Err(found) => {
+                    for error in found {
+                        errors.add(error.field, error.problem);
+                    }
+                    BTreeSet::new()
+                }
+            };
+            let mut deadlines = Deadlines::default();
+            for (index, (priority, step, minutes)) in input.deadlines.iter().enumerate() {
+                let priority = errors.check(format!("deadlines[{index}].priority"), Priority::parse(priority));
+                let step = errors.check(format!("deadlines[{index}].step"), Step::parse(step));
+                if !(1..=60 * 24 * 365).contains(minutes) {
+                    errors.add(format!("deadlines[{index}].minutes"), Problem::UnknownValue);
+                }
+                if let (Some(priority), Some(step)) = (priority, step) {
+                    deadlines.set(priority, step, SignedDuration::from_mins(*minutes));
+                }
+            }
+            errors.finish().map_err(AppError::Invalid)?;
+            let (Some(agency_a), Some(agency_b), Some(valid_from)) = (agency_a, agency_b, valid_from) else {
+                return Err(AppError::invalid("agency_a_id", Problem::Required));
+            };
+            if agency_a == agency_b {
+                return Err(AppError::invalid("agency_b_id", Problem::Duplicate));
+            }
+            for (field, id) in [("agency_a_id", agency_a), ("agency_b_id", agency_b)] {
+                if tx.agency(id).await?.is_none() {
+                    return Err(AppError::invalid(field, Problem::UnknownValue));
+                }
+            }
+            let existing = tx.protocols_between(agency_a, agency_b).await?;
+            let version = existing.iter().map(|protocol| protocol.version).max().unwrap_or(0) + 1;
+            let protocol = Protocol {
+                id: ProtocolId::from_uuid(new_uuid()),
+                agency_a,
+                agency_b,
+                version,
+                valid_from,
+                valid_until,
+                categories,
+                centre_first,
+                data_classes,
+                deadlines,
+                revoked: false,
+            };
+            tx.insert_protocol(&protocol, document_ref.as_ref().map(Text::as_str), Some(actor.user.id), self.now())
+                .await?;
+            audit.subject(SubjectKind::Protocol, protocol.id);
+            audit.detail("version", &version.to_string());
+            Ok(protocol)
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+}

@@ -1,0 +1,123 @@
+//! The errors of the use cases, each with a stable `snake_case` code and an HTTP
+//! meaning. Messages are not here: the web layer translates the code into Arabic or
+//! English and names the field.
+
+use std::collections::BTreeSet;
+
+use sila_domain::consent::DataClass;
+use sila_domain::protocol::RuleViolation;
+use sila_domain::{FieldError, Problem};
+
+/// A conflict with the current state of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// The lifecycle does not allow this step from the current status.
+    TransitionNotAllowed,
+    /// The record changed since the client read it.
+    StaleVersion,
+    /// A unique value is already taken.
+    Duplicate,
+    /// A person with this QID is already registered in the agency.
+    QidAlreadyRegistered,
+    /// The person already has this role in the case.
+    PersonAlreadyInCase,
+    /// The case already has an open referral to that agency.
+    ReferralAlreadyOpen,
+    /// The consent was already withdrawn.
+    AlreadyWithdrawn,
+    /// The case is closed or transferred.
+    CaseNotOpen,
+    /// A request with this idempotency key is still running.
+    IdempotencyInProgress,
+    /// A centre case goes to an authority through its referral's `transferred` step.
+    TransferThroughReferral,
+}
+
+impl Conflict {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Conflict::TransitionNotAllowed => "transition_not_allowed",
+            Conflict::StaleVersion => "stale_version",
+            Conflict::Duplicate => "duplicate",
+            Conflict::QidAlreadyRegistered => "qid_already_registered",
+            Conflict::PersonAlreadyInCase => "person_already_in_case",
+            Conflict::ReferralAlreadyOpen => "referral_already_open",
+            Conflict::AlreadyWithdrawn => "already_withdrawn",
+            Conflict::CaseNotOpen => "case_not_open",
+            Conflict::IdempotencyInProgress => "idempotency_in_progress",
+            Conflict::TransferThroughReferral => "transfer_through_referral",
+        }
+    }
+}
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// The input is invalid; every problem with its field.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// No valid session or token.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Wrong username or password (never says which).
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// The actor may see the record but not do this to it.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such record — or one the actor may not see, which must look the same.
+    #[error("not found")]
+    NotFound,
+    /// A record the actor may not see: answered as [`AppError::NotFound`], audited as a
+    /// denial.
+    #[error("not found")]
+    Hidden,
+    /// The state of a record does not allow it.
+    #[error("conflict: {}", .0.code())]
+    Conflict(Conflict),
+    /// A referral rule forbids it.
+    #[error("rule: {}", .0.code())]
+    Rule(RuleViolation),
+    /// The idempotency key was used for a different request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    /// The database is unreachable or not migrated.
+    #[error("unavailable")]
+    Unavailable,
+    /// Anything unexpected; logged once, answered as a plain 500.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, problem: Problem) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, problem)])
+    }
+
+    /// The stable code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(errors) => errors.first().map(|error| error.problem.code()).unwrap_or("invalid_input"),
+            AppError::Unauthenticated => "not_signed_in",
+            AppError::SignInFailed => "sign_in_failed",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound | AppError::Hidden => "not_found",
+            AppError::Conflict(conflict) => conflict.code(),
+            AppError::Rule(rule) => rule.code(),
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The data classes a rule error is about (missing consent, not in the protocol).
+    pub fn data_classes(&self) -> Option<&BTreeSet<DataClass>> {
+        match self {
+            AppError::Rule(RuleViolation::ConsentMissing(classes))
+            | AppError::Rule(RuleViolation::DataClassNotInProtocol(classes)) => Some(classes),
+            _ => None,
+        }
+    }
+}

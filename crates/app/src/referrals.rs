@@ -1,0 +1,606 @@
+//! Referrals: making one (protocol and consent checked, deadlines fixed, what travels
+//! packed), reading and listing them from either side, and moving them along the
+//! lifecycle — where acceptance opens the centre case and completion closes the loop.
+
+use std::collections::BTreeSet;
+
+use sila_domain::agency::AgencyKind;
+use sila_domain::audit::SubjectKind;
+use sila_domain::case::{Case, CasePerson, CaseStatus};
+use sila_domain::consent::{DataClass, uncovered_classes};
+use sila_domain::error::{Errors, Problem};
+use sila_domain::ids::{AgencyId, CaseId, OfficeId, ReferralId};
+use sila_domain::protocol::{RuleViolation, check_referral, in_force};
+use sila_domain::referral::{
+    Outcome, Packet, PacketPerson, PacketRisk, Priority, Referral, ReferralStatus, Requirement, Side, Step,
+    TransitionError, check_transition, requirements,
+};
+use sila_domain::risk::{Answer, RiskLevel};
+use sila_domain::text::{Text, limits};
+use sila_domain::time::local_date;
+use sila_store::{Cursor, Page, ReferralBox, ReferralFilter, Tx};
+
+use crate::access::{Action, Decision, Resource, authorize, side_of};
+use crate::cases::{NewCase, ensure_open, new_case, record_event, touch_case, visible_case};
+use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
+
+/// A referral as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralInput {
+    /// The case (id).
+    pub case_id: String,
+    /// The receiving office (id).
+    pub to_office_id: String,
+    /// Why.
+    pub reason: String,
+    /// Priority code; raised to the case's risk level when lower.
+    pub priority: Option<String>,
+    /// Data class codes to send.
+    pub data_classes: Vec<String>,
+}
+
+/// A lifecycle step as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionInput {
+    /// The status to move to.
+    pub to: String,
+    /// Why (rejection, cancellation, hold, redirection).
+    pub reason: Option<String>,
+    /// Outcome code (completion).
+    pub outcome: Option<String>,
+    /// The authority (agency id) a case is transferred to.
+    pub authority_agency_id: Option<String>,
+    /// The office (id) a referral is redirected to.
+    pub to_office_id: Option<String>,
+    /// The version the client last saw; a different stored version is a conflict.
+    pub version: Option<i64>,
+}
+
+/// A referral as one side of it may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralView {
+    /// The referral. For the referrer, the centre's side is removed: no centre case id,
+    /// no centre's reason for a rejection or hold.
+    pub referral: Referral,
+    /// Which side the actor is on.
+    pub side: Side,
+}
+
+impl ReferralView {
+    fn new(mut referral: Referral, side: Side) -> ReferralView {
+        if side == Side::Referrer {
+            referral.centre_case_id = None;
+            if referral.status != ReferralStatus::Cancelled {
+                referral.status_reason = None;
+            }
+        }
+        ReferralView { referral, side }
+    }
+}
+
+/// What an accepted referral produced, for the answer to the transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionResult {
+    /// The referral after the step.
+    pub referral: ReferralView,
+    /// The referral that continues a redirection.
+    pub redirected_to: Option<ReferralId>,
+}
+
+impl App {
+    /// Refers a case to another agency's desk, under the protocol in force and within
+    /// the consent given.
+    pub async fn refer_case(
+        &self,
+        actor: &Actor,
+        input: &ReferralInput,
+        context: &RequestContext,
+    ) -> Result<ReferralView, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "referral.create").await?;
+        let result = async {
+            let mut errors = Errors::new();
+            let case_id = errors.check("case_id", CaseId::parse(&input.case_id));
+            let to_office = errors.check("to_office_id", OfficeId::parse(&input.to_office_id));
+            let reason = errors.check("reason", Text::parse(&input.reason, limits::SHORT));
+            let priority = match input.priority.as_deref().map(str::trim) {
+                None | Some("") => Some(Priority::Standard),
+                Some(code) => errors.check("priority", Priority::parse(code)),
+            };
+            let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
+                Ok(set) => set,
+                Err(found) => {
+                    for error in found {
+                        errors.add(error.field, error.problem);
+                    }
+                    BTreeSet::new()
+                }
+            };
+            errors.finish().map_err(AppError::Invalid)?;
+            let (Some(case_id), Some(to_office), Some(reason), Some(priority)) = (case_id, to_office, reason, priority)
+            else {
+                return Err(AppError::invalid("case_id", Problem::Required));
+            };
+            audit.subject(SubjectKind::Case, case_id);
+            let case = visible_case(&mut tx, actor, case_id, Action::ReferCase).await?;
+            ensure_open(&case)?;
+            let office = tx.office(to_office).await?;
+            let Some(office) = office.filter(|office| office.is_desk && office.agency_id != actor.agency.id) else {
+                return Err(AppError::invalid("to_office_id", Problem::UnknownValue));
+            };
+            let open_to_same = tx
+                .referrals_of_case(case.id)
+                .await?
+                .into_iter()
+                .any(|referral| referral.to_agency_id == office.agency_id && !referral.status.is_terminal());
+            if open_to_same {
+                return Err(AppError::Conflict(Conflict::ReferralAlreadyOpen));
+            }
+            let now = self.now();
+            let referral = self
+                .make_referral(&mut tx, actor, &case, office.agency_id, office.id, reason, priority, &classes, None)
+                .await?;
+            record_event(
+                &mut tx,
+                &case,
+                Some(actor),
+                "referral.requested",
+                Some(referral.id),
+                &[("priority", referral.priority.code())],
+                now,
+            )
+            .await?;
+            touch_case(&mut tx, &case, now).await?;
+            audit.subject(SubjectKind::Referral, referral.id);
+            audit.detail("priority", referral.priority.code());
+            Ok(ReferralView::new(referral, Side::Referrer))
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+
+    /// Checks the rules, packs what travels and stores a referral (also used when a desk
+    /// redirects one: the rules are checked again for the new recipient).
+    #[expect(clippy::too_many_arguments, reason = "one private step of two use cases, each argument named at its call")]
+    async fn make_referral(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        case: &Case,
+        to_agency: AgencyId,
+        to_office: OfficeId,
+        reason: Text,
+        requested_priority: Priority,
+        classes: &BTreeSet<DataClass>,
+        redirected_from: Option<&Referral>,
+    ) -> Result<Referral, AppError> {
+        let now = self.now();
+        let today = local_date(now);
+        let protocols = tx.protocols_between(case.agency_id, to_agency).await?;
+        let protocol = in_force(&protocols, case.agency_id, to_agency, today);
+        check_referral(protocol, &case.category, classes).map_err(AppError::Rule)?;
+        let Some(protocol) = protocol else {
+            return Err(AppError::Rule(RuleViolation::NoActiveProtocol));
+        };
+        let consents = tx.consents(case.id).await?;
+        let missing = uncovered_classes(&consents, to_agency, classes, today);
+        if !missing.is_empty() {
+            return Err(AppError::Rule(RuleViolation::ConsentMissing(missing)));
+        }
+        let risk = tx.risk_assessments(case.id).await?.into_iter().next();
+        // High risk drives priority: a referral never goes at a lower priority than the
+        // case's assessed risk level.
+        let risk_priority = match risk.as_ref().map(|record| record.assessment.level) {
+            Some(RiskLevel::High) => Priority::High,
+            Some(RiskLevel::Medium) => Priority::Medium,
+            _ => Priority::Standard,
+        };
+        let priority = requested_priority.max(risk_priority);
+        let persons = tx.case_persons(case.id).await?;
+        let mut packet = Packet {
+            category: case.category.clone(),
+            subcategory: case.subcategory.clone(),
+            persons: Vec::with_capacity(persons.len()),
+            risk: None,
+            narrative: None,
+        };
+        for entry in &persons {
+            packet.persons.push(pack_person(tx, entry, classes).await?);
+        }
+        if classes.contains(&DataClass::Risk) {
+            packet.risk = risk.map(|record| PacketRisk {
+                level: record.assessment.level,
+                score: record.assessment.score,
+                yes_items: record
+                    .assessment
+                    .answers
+                    .iter()
+                    .filter(|(_, answer)| **answer == Answer::Yes)
+                    .map(|(item, _)| item.clone())
+                    .collect(),
+            });
+        }
+        if classes.contains(&DataClass::Narrative) {
+            packet.narrative = case.narrative.as_ref().map(|text| text.as_str().to_string());
+        }
+        let referral = Referral {
+            id: ReferralId::from_uuid(new_uuid()),
+            case_id: case.id,
+            from_agency_id: case.agency_id,
+            from_office_id: case.office_id,
+            to_agency_id: to_agency,
+            to_office_id: to_office,
+            protocol_id: protocol.id,
+            priority,
+            reason,
+            data_classes: classes.clone(),
+            status: ReferralStatus::Requested,
+            status_reason: None,
+            outcome: None,
+            authority_agency_id: None,
+            redirected_from_id: redirected_from.map(|referral| referral.id),
+            centre_case_id: None,
+            packet,
+            created_by: actor.user.id,
+            created_at: now,
+            updated_at: now,
+            due: protocol.deadlines.due_times(priority, now),
+            reached: Default::default(),
+            closed_at: None,
+            version: 1,
+        };
+        tx.insert_referral(&referral).await?;
+        for entry in &persons {
+            for class in classes.intersection(&BTreeSet::from([DataClass::Identity, DataClass::Contact])) {
+                tx.grant_person_access(entry.person_id, to_agency, *class, referral.id, now).await?;
+            }
+        }
+        Ok(referral)
+    }
+
+    /// One referral, as the actor's side may see it.
+    pub async fn referral(&self, actor: &Actor, id: ReferralId) -> Result<ReferralView, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "referral.read").await?;
+        audit.subject(SubjectKind::Referral, id);
+        let result = async {
+            let referral = tx.referral(id).await?.ok_or(AppError::NotFound)?;
+            let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
+            let side = side_of(actor, &referral, source.as_ref(), centre.as_ref()).ok_or(AppError::Hidden)?;
+            if side == Side::Receiver {
+                for person in &referral.packet.persons {
+                    audit.subject(SubjectKind::Person, person.person_id);
+                }
+            }
+            audit.subject(SubjectKind::Case, referral.case_id);
+            Ok(ReferralView::new(referral, side))
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// A page of incoming (to the actor's desks) or outgoing (from cases the actor may
+    /// see) referrals, newest first.
+    pub async fn list_referrals(
+        &self,
+        actor: &Actor,
+        referral_box: ReferralBox,
+        status: Option<&str>,
+        cursor: Option<Cursor>,
+        limit: Option<i64>,
+    ) -> Result<Page<ReferralView>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "referral.list").await?;
+        let result = async {
+            if authorize(actor, Action::ListReferrals, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let mut errors = Errors::new();
+            let status = match status {
+                None | Some("") => None,
+                Some(code) => errors.check("status", ReferralStatus::parse(code)),
+            };
+            let limit = limit.unwrap_or(25);
+            if !(1..=100).contains(&limit) {
+                errors.add("limit", Problem::UnknownValue);
+            }
+            errors.finish().map_err(AppError::Invalid)?;
+            let user = &actor.user;
+            let offices = match referral_box {
+                ReferralBox::Incoming if user.has_role(sila_domain::agency::Role::CentreManager) => None,
+                _ => Some(user.office_ids.clone()),
+            };
+            let page = tx
+                .list_referrals(&ReferralFilter {
+                    agency_id: actor.agency.id,
+                    referral_box,
+                    offices,
+                    status,
+                    cursor,
+                    limit,
+                })
+                .await?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for referral in page.items {
+                let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
+                if let Some(side) = side_of(actor, &referral, source.as_ref(), centre.as_ref()) {
+                    audit.subject(SubjectKind::Referral, referral.id);
+                    items.push(ReferralView::new(referral, side));
+                }
+            }
+            Ok(Page { items, next_cursor: page.next_cursor })
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// Moves a referral one step along its lifecycle.
+    pub async fn transition_referral(
+        &self,
+        actor: &Actor,
+        id: ReferralId,
+        input: &TransitionInput,
+        context: &RequestContext,
+    ) -> Result<TransitionResult, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "referral.transition").await?;
+        audit.subject(SubjectKind::Referral, id);
+        let result = async {
+            let to = ReferralStatus::parse(&input.to).map_err(|problem| AppError::invalid("to", problem))?;
+            audit.detail("to", to.code());
+            let mut referral = tx.referral(id).await?.ok_or(AppError::NotFound)?;
+            audit.subject(SubjectKind::Case, referral.case_id);
+            let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
+            match authorize(
+                actor,
+                Action::TransitionReferral(to),
+                Resource::Referral { referral: &referral, source: source.as_ref(), centre: centre.as_ref() },
+            ) {
+                Decision::Allow => {}
+                Decision::Hide => return Err(AppError::Hidden),
+                Decision::Deny => {
+                    // The step may simply not exist from here; say so before "forbidden".
+                    if check_transition(referral.status, to, Side::Receiver).is_err()
+                        && check_transition(referral.status, to, Side::Referrer).is_err()
+                    {
+                        return Err(AppError::Conflict(Conflict::TransitionNotAllowed));
+                    }
+                    return Err(AppError::Forbidden);
+                }
+            }
+            let side = side_of(actor, &referral, source.as_ref(), centre.as_ref()).ok_or(AppError::Hidden)?;
+            audit.detail("from", referral.status.code());
+            if let Some(version) = input.version
+                && version != referral.version
+            {
+                return Err(AppError::Conflict(Conflict::StaleVersion));
+            }
+            match check_transition(referral.status, to, side) {
+                Ok(()) => {}
+                Err(TransitionError::NotAllowed) => {
+                    return Err(AppError::Conflict(Conflict::TransitionNotAllowed));
+                }
+                Err(TransitionError::WrongSide) => return Err(AppError::Forbidden),
+            }
+            let step = StepInput::validate(to, input)?;
+            let now = self.now();
+            let mut redirected_to = None;
+            match to {
+                ReferralStatus::Accepted => {
+                    let centre_case = self.open_centre_case(&mut tx, actor, &referral).await?;
+                    audit.subject(SubjectKind::Case, centre_case.id);
+                    referral.centre_case_id = Some(centre_case.id);
+                }
+                ReferralStatus::Completed | ReferralStatus::Transferred => {
+                    if let Some(authority) = step.authority {
+                        let agency = App::authority(&mut tx, authority, "authority_agency_id").await?;
+                        audit.subject(SubjectKind::Agency, agency.id);
+                    }
+                    if let Some(mut centre_case) = centre.clone() {
+                        centre_case.status =
+                            if to == ReferralStatus::Completed { CaseStatus::Closed } else { CaseStatus::Transferred };
+                        centre_case.outcome = step.outcome;
+                        centre_case.closed_at = Some(now);
+                        centre_case.updated_at = now;
+                        tx.update_case(&centre_case).await?;
+                    }
+                }
+                ReferralStatus::Redirected => {
+                    let office = step.office.ok_or_else(|| AppError::invalid("to_office_id", Problem::Required))?;
+                    let office = tx
+                        .office(office)
+                        .await?
+                        .filter(|office| {
+                            office.is_desk
+                                && office.id != referral.to_office_id
+                                && office.agency_id != referral.from_agency_id
+                        })
+                        .ok_or_else(|| AppError::invalid("to_office_id", Problem::UnknownValue))?;
+                    let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
+                    let reason = referral.reason.clone();
+                    let next = self
+                        .make_referral(
+                            &mut tx,
+                            actor,
+                            &source_case,
+                            office.agency_id,
+                            office.id,
+                            reason,
+                            referral.priority,
+                            &referral.data_classes,
+                            Some(&referral),
+                        )
+                        .await?;
+                    audit.subject(SubjectKind::Referral, next.id);
+                    redirected_to = Some(next.id);
+                }
+                _ => {}
+            }
+            for reached in Step::completed_by(to) {
+                referral.reached.entry(*reached).or_insert(now);
+            }
+            referral.status = to;
+            if step.reason.is_some() {
+                referral.status_reason = step.reason;
+            }
+            referral.outcome = step.outcome.or(referral.outcome);
+            referral.authority_agency_id = step.authority.or(referral.authority_agency_id);
+            referral.updated_at = now;
+            if to.is_terminal() {
+                referral.closed_at = Some(now);
+            }
+            tx.update_referral(&referral).await?;
+            referral.version += 1;
+            let kind = format!("referral.{}", to.code());
+            let mut details: Vec<(&str, &str)> = Vec::new();
+            if let Some(outcome) = step.outcome {
+                details.push(("outcome", outcome.code()));
+            }
+            // The referrer's timeline: the step, never who at the centre took it.
+            let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
+            let own = (source_case.agency_id == actor.agency.id).then_some(actor);
+            record_event(&mut tx, &source_case, own, &kind, Some(referral.id), &details, now).await?;
+            if let Some(centre_id) = referral.centre_case_id
+                && let Some(centre_case) = tx.case(centre_id).await?
+            {
+                let own = (centre_case.agency_id == actor.agency.id).then_some(actor);
+                record_event(&mut tx, &centre_case, own, &kind, Some(referral.id), &details, now).await?;
+            }
+            Ok(TransitionResult { referral: ReferralView::new(referral, side), redirected_to })
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+
+    /// Opens the centre case of an accepted referral: the receiving office's case, in
+    /// the referral's category, with the persons the referral carried — and nothing else.
+    async fn open_centre_case(&self, tx: &mut Tx, actor: &Actor, referral: &Referral) -> Result<Case, AppError> {
+        let kind = actor
+            .agency
+            .default_case_kind
+            .ok_or_else(|| AppError::Internal("receiving agency has no case kind".into()))?;
+        let now = self.now();
+        let mut case = new_case(
+            tx,
+            actor,
+            NewCase {
+                kind,
+                office_id: referral.to_office_id,
+                category: referral.packet.category.clone(),
+                subcategory: referral.packet.subcategory.clone(),
+                narrative: None,
+            },
+            now,
+        )
+        .await?;
+        case.origin_referral_id = Some(referral.id);
+        tx.set_case_origin(case.id, referral.id).await?;
+        for person in &referral.packet.persons {
+            tx.insert_case_person(
+                case.id,
+                &CasePerson { person_id: person.person_id, role: person.role, added_by: actor.user.id, added_at: now },
+            )
+            .await?;
+        }
+        Ok(case)
+    }
+}
+
+/// The referral's own cases the actor's agency holds: the referred case for the
+/// referring agency, the centre case for the receiving one.
+async fn related_cases(
+    tx: &mut Tx,
+    actor: &Actor,
+    referral: &Referral,
+) -> Result<(Option<Case>, Option<Case>), AppError> {
+    let source = if actor.agency.id == referral.from_agency_id { tx.case(referral.case_id).await? } else { None };
+    let centre = match referral.centre_case_id {
+        Some(id) if actor.agency.id == referral.to_agency_id => tx.case(id).await?,
+        _ => None,
+    };
+    Ok((source, centre))
+}
+
+/// A person as the referral carries them: identity and contact only when those classes
+/// travel.
+async fn pack_person(tx: &mut Tx, entry: &CasePerson, classes: &BTreeSet<DataClass>) -> Result<PacketPerson, AppError> {
+    let person = tx.person(entry.person_id).await?.ok_or(AppError::NotFound)?;
+    let details = person.details;
+    let identity = classes.contains(&DataClass::Identity);
+    let contact = classes.contains(&DataClass::Contact);
+    let text = |value: Option<Text>| value.map(Text::into_string);
+    Ok(PacketPerson {
+        person_id: entry.person_id,
+        role: entry.role,
+        name_ar: identity.then(|| details.name_ar.full()).filter(|name| !name.is_empty()),
+        name_latin: if identity { text(details.name_latin) } else { None },
+        sex: identity.then(|| details.sex.code().to_string()),
+        birth_date: if identity { details.birth_date.map(|date| date.to_string()) } else { None },
+        nationality: if identity { details.nationality.map(|country| country.alpha2().to_string()) } else { None },
+        qid: if identity { details.qid.map(|qid| qid.as_str().to_string()) } else { None },
+        phones: if contact {
+            details.phones.iter().map(|line| line.phone.as_str().to_string()).collect()
+        } else {
+            Vec::new()
+        },
+        municipality: if contact { text(details.municipality) } else { None },
+    })
+}
+
+/// The validated extra fields of one step.
+struct StepInput {
+    reason: Option<Text>,
+    outcome: Option<Outcome>,
+    authority: Option<AgencyId>,
+    office: Option<OfficeId>,
+}
+
+impl StepInput {
+    fn validate(to: ReferralStatus, input: &TransitionInput) -> Result<StepInput, AppError> {
+        let mut errors = Errors::new();
+        let needs = requirements(to);
+        let reason = errors.check("reason", Text::parse_optional(input.reason.as_deref(), limits::SHORT)).flatten();
+        if needs.contains(&Requirement::Reason) && reason.is_none() {
+            errors.add("reason", Problem::Required);
+        }
+        let outcome = if needs.contains(&Requirement::Outcome) {
+            errors.check("outcome", Outcome::parse(input.outcome.as_deref().unwrap_or("")))
+        } else {
+            None
+        };
+        let authority = if needs.contains(&Requirement::Authority) {
+            match input.authority_agency_id.as_deref().map(str::trim) {
+                None | Some("") => {
+                    errors.add("authority_agency_id", Problem::Required);
+                    None
+                }
+                Some(text) => errors.check("authority_agency_id", AgencyId::parse(text)),
+            }
+        } else {
+            None
+        };
+        let office = if needs.contains(&Requirement::Office) {
+            match input.to_office_id.as_deref().map(str::trim) {
+                None | Some("") => {
+                    errors.add("to_office_id", Problem::Required);
+                    None
+                }
+                Some(text) => errors.check("to_office_id", OfficeId::parse(text)),
+            }
+        } else {
+            None
+        };
+        errors.finish().map_err(AppError::Invalid)?;
+        Ok(StepInput { reason, outcome, authority, office })
+    }
+}
+
+impl App {
+    /// Checks that an agency id names an authority (for transfers).
+    pub(crate) async fn authority(
+        tx: &mut Tx,
+        id: AgencyId,
+        field: &str,
+    ) -> Result<sila_domain::agency::Agency, AppError> {
+        tx.agency(id)
+            .await?
+            .filter(|agency| agency.kind == AgencyKind::Authority)
+            .ok_or_else(|| AppError::invalid(field, Problem::UnknownValue))
+    }
+}

@@ -1,0 +1,145 @@
+//! Sending a police case to a competent authority, under the rule the cooperation
+//! agreement exists for: **centre before authorities**. A police case in a category that
+//! a protocol in force marks "centre first" goes to the prosecution or a court only
+//! after a centre has recorded an outcome on its referral — or when a police supervisor
+//! records a bypass with its ground, which is audited and counted.
+
+use sila_domain::audit::SubjectKind;
+use sila_domain::case::{Case, CaseKind, CaseStatus};
+use sila_domain::consent::DataClass;
+use sila_domain::error::{Errors, Problem};
+use sila_domain::ids::{AgencyId, CaseId};
+use sila_domain::protocol::{BypassGround, ReferralState, check_centre_first};
+use sila_domain::text::{Text, limits};
+use sila_domain::time::local_date;
+use sila_store::CaseTransfer;
+
+use crate::access::Action;
+use crate::cases::{check_version, ensure_open, record_event, visible_case};
+use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
+
+/// A transfer as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TransferInput {
+    /// The authority (agency id).
+    pub authority_agency_id: String,
+    /// The authority's reference, when known.
+    pub authority_reference: Option<String>,
+    /// Data class codes sent.
+    pub data_classes: Vec<String>,
+    /// The version of the case the client last saw.
+    pub version: Option<i64>,
+}
+
+impl App {
+    /// Records a police supervisor's bypass of the centre-first rule for a case.
+    pub async fn bypass_centre_first(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+        ground: &str,
+        note: &str,
+        context: &RequestContext,
+    ) -> Result<(), AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "centre_first.bypass").await?;
+        audit.subject(SubjectKind::Case, case_id);
+        let result = async {
+            let case = visible_case(&mut tx, actor, case_id, Action::BypassCentreFirst).await?;
+            let mut errors = Errors::new();
+            let ground = errors.check("ground", BypassGround::parse(ground));
+            let note = errors.check("note", Text::parse(note, limits::SHORT));
+            errors.finish().map_err(AppError::Invalid)?;
+            let (Some(ground), Some(note)) = (ground, note) else {
+                return Err(AppError::invalid("ground", Problem::Required));
+            };
+            ensure_police_case(&case)?;
+            let now = self.now();
+            tx.insert_bypass(new_uuid(), case.id, ground, &note, actor.user.id, now).await?;
+            record_event(&mut tx, &case, Some(actor), "centre_first.bypassed", None, &[("ground", ground.code())], now)
+                .await?;
+            audit.detail("ground", ground.code());
+            Ok(())
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+
+    /// Sends a police case to an authority, subject to the centre-first rule.
+    pub async fn transfer_case(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+        input: &TransferInput,
+        context: &RequestContext,
+    ) -> Result<Case, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "case.transfer").await?;
+        audit.subject(SubjectKind::Case, case_id);
+        let result = async {
+            let mut case = visible_case(&mut tx, actor, case_id, Action::TransferCase).await?;
+            let mut errors = Errors::new();
+            let authority = errors.check("authority_agency_id", AgencyId::parse(&input.authority_agency_id));
+            let reference = errors
+                .check("authority_reference", Text::parse_optional(input.authority_reference.as_deref(), 200))
+                .flatten();
+            let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
+                Ok(set) => set,
+                Err(found) => {
+                    for error in found {
+                        errors.add(error.field, error.problem);
+                    }
+                    Default::default()
+                }
+            };
+            errors.finish().map_err(AppError::Invalid)?;
+            let Some(authority) = authority else {
+                return Err(AppError::invalid("authority_agency_id", Problem::Required));
+            };
+            check_version(&case, input.version)?;
+            ensure_police_case(&case)?;
+            ensure_open(&case)?;
+            let authority = App::authority(&mut tx, authority, "authority_agency_id").await?;
+            audit.subject(SubjectKind::Agency, authority.id);
+            let now = self.now();
+            let today = local_date(now);
+            let protocols = tx.protocols_of(case.agency_id).await?;
+            let in_force: Vec<_> = protocols.iter().filter(|protocol| protocol.in_force_on(today)).collect();
+            let mut referrals = Vec::new();
+            for referral in tx.referrals_of_case(case.id).await? {
+                let to_centre = tx
+                    .agency(referral.to_agency_id)
+                    .await?
+                    .is_some_and(|agency| agency.kind == sila_domain::agency::AgencyKind::Centre);
+                referrals.push(ReferralState { status: referral.status, to_centre });
+            }
+            let bypass = tx.has_bypass(case.id).await?;
+            check_centre_first(&in_force, &case.category, &referrals, bypass).map_err(AppError::Rule)?;
+            if bypass {
+                audit.detail("bypass", "true");
+            }
+            tx.insert_transfer(&CaseTransfer {
+                id: new_uuid(),
+                case_id: case.id,
+                authority_agency_id: authority.id,
+                authority_reference: reference,
+                data_classes: classes.into_iter().collect(),
+                transferred_by: actor.user.id,
+                transferred_at: now,
+            })
+            .await?;
+            case.status = CaseStatus::Transferred;
+            case.closed_at = Some(now);
+            case.updated_at = now;
+            tx.update_case(&case).await?;
+            case.version += 1;
+            record_event(&mut tx, &case, Some(actor), "case.transferred", None, &[("authority", &authority.code)], now)
+                .await?;
+            Ok(case)
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+}
+
+fn ensure_police_case(case: &Case) -> Result<(), AppError> {
+    if case.kind == CaseKind::Police { Ok(()) } else { Err(AppError::Conflict(Conflict::TransferThroughReferral)) }
+}

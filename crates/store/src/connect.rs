@@ -1,0 +1,185 @@
+//! Connecting to SQLite or PostgreSQL, and the transaction type every query runs in.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::StoreError;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://path?mode=rwc` or `postgres://…`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// PostgreSQL only: the schema to use (tests use a fresh schema each).
+    pub schema: Option<String>,
+}
+
+impl StoreOptions {
+    /// Options for `url` with the default pool size.
+    pub fn new(url: impl Into<String>) -> StoreOptions {
+        StoreOptions { url: url.into(), max_connections: 8, schema: None }
+    }
+}
+
+/// The database: a connection pool and its dialect.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// SQLite allows one writer at a time. Serialising writers here, rather than
+    /// letting them collide in SQLite, turns lock contention into a fair queue and
+    /// avoids the deadlock of two deferred transactions both upgrading to write.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Store {
+    /// Connects, with WAL and foreign keys on for SQLite.
+    pub async fn connect(options: &StoreOptions) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let dialect = if options.url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                "the database URL must start with sqlite: or postgres://".into(),
+            )));
+        };
+        let schema = options.schema.clone();
+        if let Some(name) = &schema
+            && !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            return Err(StoreError::Database(sqlx::Error::Configuration("invalid schema name".into())));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match dialect {
+                        Dialect::Sqlite => {
+                            // WAL lets readers work while one writer writes; it is a
+                            // property of the file, so setting it on every connection
+                            // is a cheap no-op after the first.
+                            connection.execute("PRAGMA journal_mode = WAL").await?;
+                            connection.execute("PRAGMA foreign_keys = ON").await?;
+                            connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        }
+                        Dialect::Postgres => {
+                            if let Some(schema) = schema {
+                                let statement = format!("SET search_path TO {schema}");
+                                connection.execute(sqlx::AssertSqlSafe(statement)).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&options.url)
+            .await?;
+        let write_lock = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Store { pool, dialect, write_lock })
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Begins a transaction that may write.
+    pub async fn write(&self) -> Result<Tx, StoreError> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let transaction = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx { transaction, dialect: self.dialect, _guard: guard })
+    }
+
+    /// Begins a transaction that only reads (no in-process write lock on SQLite: WAL
+    /// readers do not block the writer).
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        let transaction = self.pool.begin().await?;
+        Ok(Tx { transaction, dialect: self.dialect, _guard: None })
+    }
+
+    /// A plain connection from the pool, outside any transaction (migrations, probes).
+    pub(crate) async fn pool_connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Creates a PostgreSQL schema (for tests that want a fresh one).
+    pub async fn create_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        install_default_drivers();
+        if !schema.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(StoreError::Database(sqlx::Error::Configuration("invalid schema name".into())));
+        }
+        let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        pool.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).await?;
+        pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).await?;
+        pool.close().await;
+        Ok(())
+    }
+
+    /// Drops a PostgreSQL schema created by [`Store::create_schema`].
+    pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
+        install_default_drivers();
+        if !schema.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(StoreError::Database(sqlx::Error::Configuration("invalid schema name".into())));
+        }
+        let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        pool.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).await?;
+        pool.close().await;
+        Ok(())
+    }
+}
+
+/// A database transaction. Dropping it without [`Tx::commit`] rolls it back, so an
+/// early return on an error never leaves half a change behind.
+pub struct Tx {
+    pub(crate) transaction: Transaction<'static, Any>,
+    pub(crate) dialect: Dialect,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit().await?;
+        Ok(())
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+}

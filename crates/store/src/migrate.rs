@@ -1,0 +1,111 @@
+//! Schema migrations, embedded in the binary: one file per version in
+//! `migrations/sqlite/` and `migrations/postgres/`, the same versions in both (a tidy
+//! test checks it). Each version is applied in its own transaction and recorded in
+//! `schema_migrations`; on PostgreSQL an advisory lock keeps two servers starting at
+//! once from applying the same version twice.
+//!
+//! sqlx's own migrator was left out: it needs the `macros` feature to embed files,
+//! which compiles both database drivers a second time.
+
+use sqlx::{Executor, Row};
+
+use crate::connect::{Dialect, Store};
+use crate::error::StoreError;
+
+/// The migrations: (version, name, SQLite text, PostgreSQL text).
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "referral_loop",
+    include_str!("../../../migrations/sqlite/0001_referral_loop.sql"),
+    include_str!("../../../migrations/postgres/0001_referral_loop.sql"),
+)];
+
+/// Arbitrary constant naming Sila's migration lock on PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x5157_4c41_0001;
+
+impl Store {
+    /// Applies every migration the database does not have yet; returns the versions
+    /// applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        let mut connection = self.pool_connection().await?;
+        if self.dialect() == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *connection).await?;
+        }
+        let result = self.apply_pending(&mut connection).await;
+        if self.dialect() == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *connection).await?;
+        }
+        result
+    }
+
+    async fn apply_pending(&self, connection: &mut sqlx::AnyConnection) -> Result<Vec<i64>, StoreError> {
+        connection
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )",
+            )
+            .await?;
+        let mut applied = Vec::new();
+        for (version, name, sqlite, postgres) in MIGRATIONS {
+            let exists = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *connection)
+                .await?
+                .is_some();
+            if exists {
+                continue;
+            }
+            let script = match self.dialect() {
+                Dialect::Sqlite => *sqlite,
+                Dialect::Postgres => *postgres,
+            };
+            let mut transaction = sqlx::Connection::begin(&mut *connection).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script)).execute(&mut *transaction).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(*version)
+                .bind(*name)
+                .bind(jiff::Timestamp::now().as_microsecond())
+                .execute(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+            tracing::info!(version, name, "applied migration");
+            applied.push(*version);
+        }
+        Ok(applied)
+    }
+
+    /// The schema version the database is at (0 when nothing is applied).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let mut connection = self.pool_connection().await?;
+        let table_exists = match self.dialect() {
+            Dialect::Sqlite => {
+                sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+                    .fetch_optional(&mut *connection)
+                    .await?
+                    .is_some()
+            }
+            Dialect::Postgres => sqlx::query("SELECT to_regclass('schema_migrations')::text AS name")
+                .fetch_one(&mut *connection)
+                .await?
+                .try_get::<Option<String>, _>("name")?
+                .is_some(),
+        };
+        if !table_exists {
+            return Ok(0);
+        }
+        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+            .fetch_one(&mut *connection)
+            .await?;
+        Ok(row.try_get::<i64, _>("version")?)
+    }
+
+    /// Fails unless the schema is exactly at the version this binary was built for.
+    pub async fn check_schema(&self) -> Result<(), StoreError> {
+        let expected = MIGRATIONS.last().map(|migration| migration.0).unwrap_or(0);
+        let found = self.schema_version().await?;
+        if found == expected { Ok(()) } else { Err(StoreError::SchemaVersion { found, expected }) }
+    }
+}

@@ -1,0 +1,198 @@
+//! Sign-in sessions (stored by the hash of their token, so a copy of the database does
+//! not hold usable cookies) and idempotency keys of write requests.
+
+use jiff::Timestamp;
+use sila_domain::ids::UserId;
+
+use crate::codec::{Columns, id_text, micros};
+use crate::connect::Tx;
+use crate::error::StoreError;
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The user.
+    pub user_id: UserId,
+    /// When it started.
+    pub created_at: Timestamp,
+    /// Last request.
+    pub last_seen_at: Timestamp,
+    /// Absolute end.
+    pub expires_at: Timestamp,
+    /// When it was ended by sign-out or an administrator.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A response stored for an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+/// What claiming an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is new (or an abandoned claim was taken over): run the request.
+    Claimed,
+    /// The key was used for this same request: here is the first answer.
+    Replay(IdempotentResponse),
+    /// The key was used for a different request.
+    Mismatch,
+    /// The first request with this key is still running (or committed without its
+    /// answer being stored): the client should not run it again.
+    InProgress,
+}
+
+impl Tx {
+    /// Stores a new session.
+    pub async fn insert_session(&mut self, token_hash: &str, session: &SessionRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(id_text(session.user_id))
+        .bind(micros(session.created_at))
+        .bind(micros(session.last_seen_at))
+        .bind(micros(session.expires_at))
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// A session by the hash of its token.
+    pub async fn session(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *self.transaction)
+        .await?;
+        row.as_ref()
+            .map(|row| {
+                let columns = Columns::new(row, "sessions");
+                Ok(SessionRecord {
+                    user_id: columns.id("user_id")?,
+                    created_at: columns.instant("created_at")?,
+                    last_seen_at: columns.instant("last_seen_at")?,
+                    expires_at: columns.instant("expires_at")?,
+                    revoked_at: columns.opt_instant("revoked_at")?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Records activity on a session.
+    pub async fn touch_session(&mut self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(micros(at))
+            .bind(token_hash)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session.
+    pub async fn revoke_session(&mut self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(micros(at))
+            .bind(token_hash)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Claims an idempotency key for a request. A claim older than `stale_before` that
+    /// never committed belongs to a request that died before writing anything, so it
+    /// is taken over rather than blocking the key forever.
+    pub async fn claim_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        at: Timestamp,
+        stale_before: Timestamp,
+    ) -> Result<IdempotencyClaim, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, committed, created_at)
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id_text(user))
+        .bind(key)
+        .bind(request_hash)
+        .bind(micros(at))
+        .execute(&mut *self.transaction)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(IdempotencyClaim::Claimed);
+        }
+        let row = sqlx::query(
+            "SELECT request_hash, committed, status, body, created_at FROM idempotency_keys
+             WHERE user_id = $1 AND idempotency_key = $2",
+        )
+        .bind(id_text(user))
+        .bind(key)
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        let columns = Columns::new(&row, "idempotency_keys");
+        if columns.text("request_hash")? != request_hash {
+            return Ok(IdempotencyClaim::Mismatch);
+        }
+        if let (Some(status), Some(body)) = (columns.opt_int("status")?, columns.opt_text("body")?) {
+            let status = u16::try_from(status)
+                .map_err(|_| StoreError::Corrupt { table: "idempotency_keys", column: "status" })?;
+            return Ok(IdempotencyClaim::Replay(IdempotentResponse { status, body }));
+        }
+        if !columns.flag("committed")? && columns.instant("created_at")? < stale_before {
+            sqlx::query("UPDATE idempotency_keys SET created_at = $1 WHERE user_id = $2 AND idempotency_key = $3")
+                .bind(micros(at))
+                .bind(id_text(user))
+                .bind(key)
+                .execute(&mut *self.transaction)
+                .await?;
+            return Ok(IdempotencyClaim::Claimed);
+        }
+        Ok(IdempotencyClaim::InProgress)
+    }
+
+    /// Marks, inside the transaction of the write itself, that the request holding the
+    /// key has committed its change: from then on the key is never taken over.
+    pub async fn mark_idempotency_committed(&mut self, user: UserId, key: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE idempotency_keys SET committed = 1 WHERE user_id = $1 AND idempotency_key = $2")
+            .bind(id_text(user))
+            .bind(key)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores the answer given to the request holding the key.
+    pub async fn store_idempotent_response(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE user_id = $3 AND idempotency_key = $4")
+            .bind(i64::from(response.status))
+            .bind(&response.body)
+            .bind(id_text(user))
+            .bind(key)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a key whose request failed before writing anything, so that a retry
+    /// runs again.
+    pub async fn release_idempotency_key(&mut self, user: UserId, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND idempotency_key = $2 AND committed = 0")
+            .bind(id_text(user))
+            .bind(key)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+}
