@@ -19,6 +19,8 @@ mod error;
 pub mod notes;
 pub mod persons;
 pub mod referrals;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transfers;
 
 use std::sync::Arc;
