@@ -59,6 +59,8 @@ pub enum Action {
     TransitionReferral(ReferralStatus),
     /// Administer agencies, offices, users, categories, protocols.
     Administer,
+    /// Read the audit log.
+    ReadAudit,
 }
 
 /// The record an action is on, with what the decision needs to know of it.
@@ -104,6 +106,7 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Decis
     let content = user.reads_case_content();
     match (action, resource) {
         (Action::Administer, Resource::Nothing) => allow_if(user.has_role(Role::Administrator)),
+        (Action::ReadAudit, Resource::Nothing) => allow_if(user.has_role(Role::Auditor)),
         (Action::CreatePerson | Action::SearchPersons, Resource::Nothing) => allow_if(content),
         (Action::ReadPerson, Resource::Person(scope)) => {
             if content && *scope != PersonScope::None {

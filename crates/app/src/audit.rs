@@ -62,6 +62,48 @@ impl From<AuditEntry> for AuditView {
 }
 
 impl App {
+    /// Audit entries about a record (`subject`, any record id) or by a user (`actor`),
+    /// oldest first: "who looked at this woman's file, and when". Auditors only; the
+    /// reading is itself audited.
+    pub async fn audit_entries(
+        &self,
+        actor: &Actor,
+        subject: Option<&str>,
+        by: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Vec<AuditView>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "audit.read").await?;
+        let result = async {
+            if crate::access::authorize(actor, crate::access::Action::ReadAudit, crate::access::Resource::Nothing)
+                != crate::access::Decision::Allow
+            {
+                return Err(AppError::Forbidden);
+            }
+            let limit = limit.unwrap_or(100);
+            if !(1..=1000).contains(&limit) {
+                return Err(AppError::invalid("limit", sila_domain::Problem::UnknownValue));
+            }
+            let entries = match (subject.filter(|text| !text.is_empty()), by.filter(|text| !text.is_empty())) {
+                (Some(subject), _) => {
+                    let id = uuid::Uuid::try_parse(subject.trim())
+                        .map_err(|_| AppError::invalid("subject", sila_domain::Problem::InvalidId))?;
+                    audit.detail("subject", &id.hyphenated().to_string());
+                    tx.audit_for_subject(id, limit).await?
+                }
+                (None, Some(by)) => {
+                    let id =
+                        sila_domain::ids::UserId::parse(by).map_err(|problem| AppError::invalid("actor", problem))?;
+                    audit.detail("actor", &id.to_string());
+                    tx.audit_for_actor(id, limit).await?
+                }
+                (None, None) => tx.audit_tail(limit).await?,
+            };
+            Ok(entries.into_iter().map(AuditView::from).collect())
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
     /// Begins a write transaction and its audit entry.
     pub(crate) async fn begin(&self, actor: Option<&Actor>, action: &'static str) -> Result<(Tx, Audit), AppError> {
         Ok((self.store.write().await?, Audit::new(actor, action)))

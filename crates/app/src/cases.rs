@@ -9,7 +9,7 @@ use sila_domain::consent::Consent;
 use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{CaseId, EventId, OfficeId, PersonId, ReferralId, RiskAssessmentId, TeamId, UserId};
 use sila_domain::person::PersonRole;
-use sila_domain::referral::Referral;
+use sila_domain::referral::Side;
 use sila_domain::risk::AssessmentInput;
 use sila_domain::text::{Text, limits, parse_code};
 use sila_store::{CaseFilter, Cursor, Page, RiskAssessmentRecord, Tx};
@@ -44,10 +44,11 @@ pub struct CaseView {
     pub risk: Option<RiskAssessmentRecord>,
     /// The consent ledger.
     pub consents: Vec<Consent>,
-    /// Referrals made from this case.
-    pub referrals: Vec<Referral>,
-    /// For a centre case: the referral that opened it, with what it carried.
-    pub origin: Option<Referral>,
+    /// Referrals made from this case (the reader is on their referring side).
+    pub referrals: Vec<crate::referrals::ReferralView>,
+    /// For a centre case: the referral that opened it, with what it carried (the reader
+    /// is on its receiving side).
+    pub origin: Option<crate::referrals::ReferralView>,
     /// The timeline, oldest first.
     pub events: Vec<CaseEvent>,
 }
@@ -142,9 +143,17 @@ impl App {
             }
             let risk = tx.risk_assessments(case.id).await?.into_iter().next();
             let consents = tx.consents(case.id).await?;
-            let referrals = tx.referrals_of_case(case.id).await?;
+            let referrals = tx
+                .referrals_of_case(case.id)
+                .await?
+                .into_iter()
+                .map(|referral| crate::referrals::ReferralView::new(referral, Side::Referrer))
+                .collect();
             let origin = match case.origin_referral_id {
-                Some(referral) => tx.referral(referral).await?,
+                Some(referral) => tx
+                    .referral(referral)
+                    .await?
+                    .map(|referral| crate::referrals::ReferralView::new(referral, Side::Receiver)),
                 None => None,
             };
             let events = tx.events(case.id).await?;

@@ -486,7 +486,7 @@ pub async fn seed_cases(app: &App, world: &DemoWorld) -> Result<usize, AppError>
         walk_to(app, world, centre, referral.referral.id, target, index).await?;
     }
     for _ in 0..(50usize.saturating_sub(persons)) {
-        let sex = if random.next() % 2 == 0 { names::Sex::Female } else { names::Sex::Male };
+        let sex = if random.next().is_multiple_of(2) { names::Sex::Female } else { names::Sex::Male };
         let family = names::pick(&mut random, names::FAMILY);
         let input: PersonInput = names::person(&mut random, sex, family, today, 18..70);
         app.register_person(officer, &input, &context).await?;

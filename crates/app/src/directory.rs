@@ -42,6 +42,18 @@ pub struct ProtocolInput {
 }
 
 impl App {
+    /// Agencies and offices for an operator on the server (`sila user add`), who has
+    /// the database in hand anyway; never reachable over HTTP.
+    pub async fn operator_directory(&self) -> Result<(Vec<Agency>, Vec<Office>), AppError> {
+        let mut tx = self.store.read().await?;
+        Ok((tx.agencies().await?, tx.offices().await?))
+    }
+
+    /// Whether the database holds any agency yet (a fresh database for the demo).
+    pub async fn is_empty(&self) -> Result<bool, AppError> {
+        Ok(self.store.read().await?.agencies().await?.is_empty())
+    }
+
     /// Every agency (names and kinds are not confidential: forms need them).
     pub async fn agencies(&self, _actor: &Actor) -> Result<Vec<Agency>, AppError> {
         Ok(self.store.read().await?.agencies().await?)

@@ -25,10 +25,12 @@ pub mod transfers;
 
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
 use sila_domain::risk::RiskInstrument;
-pub use sila_store::{Cursor, Dialect, Page, StoreOptions};
+pub use sila_store::{
+    Cursor, Dialect, IdempotencyClaim, IdempotentResponse, Page, ReferralBox, RiskAssessmentRecord, StoreOptions,
+};
 use sila_store::{Store, StoreError};
 
 pub use audit::AuditView;

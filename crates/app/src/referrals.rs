@@ -67,7 +67,9 @@ pub struct ReferralView {
 }
 
 impl ReferralView {
-    fn new(mut referral: Referral, side: Side) -> ReferralView {
+    /// The view of `referral` for an actor on `side` (masks the centre's side for the
+    /// referrer).
+    pub(crate) fn new(mut referral: Referral, side: Side) -> ReferralView {
         if side == Side::Referrer {
             referral.centre_case_id = None;
             if referral.status != ReferralStatus::Cancelled {

@@ -1,1 +1,71 @@
-//! placeholder
+//! Sila over HTTP: the JSON API of API.md with its OpenAPI 3.1 document, sessions,
+//! translated errors, idempotent writes, security headers, and the pages.
+//!
+//! This crate reaches data only through `sila-app`; it does not depend on the store.
+
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod idempotency;
+mod pages;
+pub mod security;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use sila_app::App;
+
+use crate::i18n::Catalogs;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// The message catalogs.
+    pub catalogs: Arc<Catalogs>,
+    /// Whether cookies get the `Secure` attribute (served over TLS, directly or behind
+    /// a terminating proxy).
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for Arc<Catalogs> {
+    fn from_ref(state: &AppState) -> Arc<Catalogs> {
+        state.catalogs.clone()
+    }
+}
+
+/// Web settings.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Set `Secure` on cookies.
+    pub secure_cookies: bool,
+}
+
+/// The whole HTTP application.
+pub fn router(app: App, config: &WebConfig) -> Result<Router, String> {
+    let state = AppState { app, catalogs: Arc::new(Catalogs::load()?), secure_cookies: config.secure_cookies };
+    let (api, openapi) = api::routes(&state);
+    let openapi = Arc::new(openapi);
+    let router = Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .merge(pages::routes())
+        .fallback(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state);
+    Ok(router)
+}

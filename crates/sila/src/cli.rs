@@ -1,0 +1,331 @@
+//! The subcommands of API.md's command line.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use sila_app::auth::UserInput;
+use sila_app::demo::{DemoOptions, seed_cases, seed_directory};
+use sila_app::{App, StoreOptions, SystemClock};
+
+use crate::config::Config;
+
+/// Sila: confidential referral and case management.
+#[derive(Debug, Parser)]
+#[command(name = "sila", version, about)]
+pub struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, global = true, env = "SILA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (applies pending migrations first).
+    Serve {
+        /// Database: a SQLite file path, `sqlite://…` or `postgres://…`.
+        #[arg(long)]
+        database: Option<String>,
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Create a fresh demo database (agencies, protocols, users, persons, cases) and serve it.
+    Demo {
+        /// Database; by default a fresh `sila-demo.db` next to you.
+        #[arg(long)]
+        database: Option<String>,
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Erase an existing demo database first (SQLite: the file; PostgreSQL: refused
+        /// unless empty).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        fresh: bool,
+        /// Seed and print the logins, then exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        /// Database.
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// User administration.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        /// Database.
+        #[arg(long, global = true)]
+        database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from `SILA_PASSWORD` or the first line of stdin.
+    Add {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to colleagues.
+        #[arg(long)]
+        display_name: String,
+        /// Agency code (`CP`, `AMAN`, …).
+        #[arg(long)]
+        agency: String,
+        /// Role code; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Office code within the agency; repeat for several.
+        #[arg(long = "office")]
+        offices: Vec<String>,
+        /// `ar` or `en`.
+        #[arg(long, default_value = "ar")]
+        language: String,
+    },
+    /// Disable a user: they can no longer sign in.
+    Disable {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Set a user's password (read from `SILA_PASSWORD` or stdin).
+    ResetPassword {
+        /// Sign-in name.
+        username: String,
+    },
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { database, listen } => {
+            apply_overrides(&mut config, database, listen);
+            config.check()?;
+            init_logging(&config);
+            let app = open(&config, true).await?;
+            serve(app, &config).await
+        }
+        Command::Demo { database, listen, fresh, no_serve } => {
+            config.database = database.unwrap_or_else(|| "sila-demo.db".into());
+            apply_overrides(&mut config, None, listen);
+            config.check()?;
+            init_logging(&config);
+            let url = config.database_url();
+            if fresh && url.starts_with("sqlite:") {
+                remove_sqlite_file(&url)?;
+            }
+            let app = open(&config, true).await?;
+            if !app.is_empty().await? {
+                bail!("the database {} is not empty; the demo needs a fresh one", config.database);
+            }
+            let world = seed_directory(&app, &DemoOptions::default()).await.context("seeding the demo directory")?;
+            let persons = seed_cases(&app, &world).await.context("seeding the demo cases")?;
+            println!("Sila demo: {} persons and 20 referred cases in {}", persons, config.database);
+            for login in &world.logins {
+                println!("login: {} {} {} {}", login.username, login.password, login.role.code(), login.agency);
+            }
+            if no_serve {
+                return Ok(());
+            }
+            println!("serving http://{}", config.listen);
+            serve(app, &config).await
+        }
+        Command::Migrate { database } => {
+            apply_overrides(&mut config, database, None);
+            config.check()?;
+            init_logging(&config);
+            let (_, applied) =
+                App::open_and_migrate(&store_options(&config), Arc::new(SystemClock), config.app_config()).await?;
+            if applied.is_empty() {
+                println!("the database is up to date");
+            } else {
+                println!("applied migrations: {applied:?}");
+            }
+            Ok(())
+        }
+        Command::User { command, database } => {
+            apply_overrides(&mut config, database, None);
+            config.check()?;
+            let app = open(&config, false).await?;
+            user_command(&app, command).await
+        }
+    }
+}
+
+fn apply_overrides(config: &mut Config, database: Option<String>, listen: Option<std::net::SocketAddr>) {
+    if let Some(database) = database {
+        config.database = database;
+    }
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+}
+
+fn store_options(config: &Config) -> StoreOptions {
+    let mut options = StoreOptions::new(config.database_url());
+    options.max_connections = config.max_connections;
+    options
+}
+
+async fn open(config: &Config, migrate: bool) -> anyhow::Result<App> {
+    let options = store_options(config);
+    let clock = Arc::new(SystemClock);
+    if migrate {
+        let (app, applied) = App::open_and_migrate(&options, clock, config.app_config()).await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        Ok(app)
+    } else {
+        Ok(App::open(&options, clock, config.app_config()).await?)
+    }
+}
+
+async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
+    let router = sila_web::router(app.clone(), &sila_web::WebConfig { secure_cookies: config.secure_cookies })
+        .map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(address = %config.listen, "serving");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await?;
+    app.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+fn remove_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{path}{suffix}");
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error).with_context(|| format!("removing {file}")),
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("SILA_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user_command(app: &App, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { username, display_name, agency, roles, offices, language } => {
+            let (agencies, all_offices) = app.operator_directory().await?;
+            let agency = agencies
+                .iter()
+                .find(|candidate| candidate.code.eq_ignore_ascii_case(&agency))
+                .with_context(|| format!("no agency with code {agency}"))?;
+            let mut office_ids = Vec::new();
+            for code in &offices {
+                let office = all_offices
+                    .iter()
+                    .find(|office| office.agency_id == agency.id && office.code.eq_ignore_ascii_case(code))
+                    .with_context(|| format!("no office {code} in {}", agency.code))?;
+                office_ids.push(office.id.to_string());
+            }
+            let password = read_password()?;
+            let input = UserInput {
+                username,
+                display_name,
+                password,
+                roles,
+                agency_id: agency.id.to_string(),
+                office_ids,
+                language: Some(language),
+            };
+            match app.create_user(None, &input).await {
+                Ok(user) => {
+                    println!("added user {} ({})", user.username, user.id);
+                    Ok(())
+                }
+                Err(sila_app::AppError::Invalid(errors)) => {
+                    let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    bail!("invalid: {}", problems.join("; "))
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+        UserCommand::Disable { username } => {
+            app.set_user_disabled(&username, true).await?;
+            println!("disabled {username}");
+            Ok(())
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = read_password()?;
+            app.reset_password(&username, &password).await?;
+            println!("password of {username} changed");
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SILA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Logs carry record ids and codes, never names or text a user typed.
+    let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_parses() {
+        let cli = Cli::try_parse_from(["sila", "demo", "--listen", "127.0.0.1:9000", "--no-serve"]).unwrap();
+        assert!(matches!(cli.command, Command::Demo { no_serve: true, .. }));
+        let cli = Cli::try_parse_from([
+            "sila",
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--display-name",
+            "X",
+            "--agency",
+            "CP",
+            "--role",
+            "police_officer",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::User { command: UserCommand::Add { .. }, .. }));
+        assert!(Cli::try_parse_from(["sila", "user", "add"]).is_err());
+    }
+}

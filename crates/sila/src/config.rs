@@ -1,0 +1,136 @@
+//! The configuration: one typed struct, read at start from an optional TOML file, then
+//! the environment (`SILA_*`), then command-line flags, and validated before anything
+//! is served.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Everything the server needs to know.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path` (or a plain file path) or `postgres://…`.
+    pub database: String,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Set `Secure` on cookies (serve behind TLS).
+    pub secure_cookies: bool,
+    /// Minutes without a request before a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in when a session ends regardless.
+    pub session_absolute_hours: i64,
+    /// Database pool size.
+    pub max_connections: u32,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database: "sila.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            max_connections: 8,
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file (if any) and the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Ok(database) = std::env::var("SILA_DATABASE") {
+            config.database = database;
+        }
+        if let Ok(listen) = std::env::var("SILA_LISTEN") {
+            config.listen = listen.parse().context("SILA_LISTEN is not an address like 127.0.0.1:8080")?;
+        }
+        if let Ok(secure) = std::env::var("SILA_SECURE_COOKIES") {
+            config.secure_cookies = matches!(secure.as_str(), "1" | "true" | "yes");
+        }
+        Ok(config)
+    }
+
+    /// Checks values that parsing cannot.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
+            bail!("session timeouts must be positive");
+        }
+        if self.session_idle_minutes > self.session_absolute_hours * 60 {
+            bail!("the idle timeout cannot exceed the absolute one");
+        }
+        if self.max_connections == 0 {
+            bail!("max_connections must be at least 1");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format is text or json");
+        }
+        Ok(())
+    }
+
+    /// The database URL in the form the store takes: a bare path means SQLite, created
+    /// when missing.
+    pub fn database_url(&self) -> String {
+        database_url(&self.database)
+    }
+
+    /// The use cases' settings.
+    pub fn app_config(&self) -> sila_app::AppConfig {
+        sila_app::AppConfig {
+            session_idle: jiff_minutes(self.session_idle_minutes),
+            session_absolute: jiff_minutes(self.session_absolute_hours * 60),
+            ..sila_app::AppConfig::default()
+        }
+    }
+}
+
+fn jiff_minutes(minutes: i64) -> sila_app::SignedDuration {
+    sila_app::SignedDuration::from_mins(minutes)
+}
+
+/// `sqlite://…`, `postgres://…` pass through; anything else is a SQLite file path.
+pub fn database_url(database: &str) -> String {
+    if database.starts_with("sqlite:") || database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        if database.starts_with("sqlite:") && !database.contains("mode=") {
+            let separator = if database.contains('?') { '&' } else { '?' };
+            return format!("{database}{separator}mode=rwc");
+        }
+        database.to_string()
+    } else {
+        format!("sqlite://{database}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(database_url("sila.db"), "sqlite://sila.db?mode=rwc");
+        assert_eq!(database_url("sqlite://x.db"), "sqlite://x.db?mode=rwc");
+        assert_eq!(database_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_caught() {
+        assert!(Config::default().check().is_ok());
+        let config = Config { session_idle_minutes: 800, ..Config::default() };
+        assert!(config.check().is_err());
+        let parsed: Result<Config, _> = toml::from_str("listen = \"0.0.0.0:9000\"\nunknown = 1");
+        assert!(parsed.is_err());
+    }
+}

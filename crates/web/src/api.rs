@@ -1,0 +1,93 @@
+//! The JSON API of API.md: its types (the JSON edge — domain types never derive
+//! `Serialize`), its handlers, and the OpenAPI 3.1 document generated from them.
+
+pub mod audit;
+pub mod cases;
+pub mod directory;
+pub mod health;
+pub mod persons;
+pub mod referrals;
+pub mod session;
+pub mod types;
+
+use axum::middleware;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sila API",
+        description = "Confidential referral and case management between the community police and the family-protection centres. Errors carry a stable `code`, the `field` they concern, and a `message` in the language of `Accept-Language` (`ar` by default, or `en`).",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "session", description = "Signing in and out"),
+        (name = "directory", description = "Agencies, offices, categories, protocols"),
+        (name = "persons", description = "Persons"),
+        (name = "cases", description = "Cases, their persons, risk, consent and notes"),
+        (name = "referrals", description = "Referrals and their lifecycle"),
+        (name = "audit", description = "The audit log"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::session::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let public = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::create_session))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz));
+    let protected = OpenApiRouter::new()
+        .routes(routes!(session::delete_session))
+        .routes(routes!(session::me))
+        .routes(routes!(directory::agencies))
+        .routes(routes!(directory::offices))
+        .routes(routes!(directory::categories))
+        .routes(routes!(directory::list_protocols, directory::create_protocol))
+        .routes(routes!(directory::users))
+        .routes(routes!(persons::create_person))
+        .routes(routes!(persons::search_persons))
+        .routes(routes!(persons::get_person))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::add_case_person))
+        .routes(routes!(cases::assess_risk))
+        .routes(routes!(cases::record_consent))
+        .routes(routes!(cases::withdraw_consent))
+        .routes(routes!(cases::create_note, cases::list_notes))
+        .routes(routes!(cases::assign_case))
+        .routes(routes!(cases::transfer_case))
+        .routes(routes!(cases::bypass_centre_first))
+        .routes(routes!(referrals::create_referral, referrals::list_referrals))
+        .routes(routes!(referrals::get_referral))
+        .routes(routes!(referrals::transition_referral))
+        .routes(routes!(audit::audit))
+        // Layers run outside-in in reverse order of addition: the actor is resolved
+        // first, then the idempotency key (which is per user) is applied.
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::idempotency))
+        .route_layer(middleware::from_fn_with_state(state.clone(), crate::session::require_actor));
+    public.merge(protected).split_for_parts()
+}

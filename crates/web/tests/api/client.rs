@@ -1,0 +1,192 @@
+//! A small HTTP client over the in-process router, with a cookie per signed-in user.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value;
+use sila_app::testing::{PASSWORD, TestApp};
+use tower::ServiceExt;
+
+/// One signed-in user (or an anonymous client).
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    cookie: Option<String>,
+    language: &'static str,
+}
+
+/// An answer: status, JSON body (or null), headers.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Client {
+    pub fn anonymous(test: &TestApp) -> Client {
+        let router = sila_web::router(test.app.clone(), &sila_web::WebConfig::default()).expect("the router builds");
+        Client { router, cookie: None, language: "ar" }
+    }
+
+    /// Signs in as a seeded user.
+    pub async fn sign_in(test: &TestApp, username: &str) -> Client {
+        let mut client = Client::anonymous(test);
+        let answer =
+            client.post("/api/v1/session", serde_json::json!({ "username": username, "password": PASSWORD })).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "sign-in of {username}: {}", answer.body);
+        let cookie = answer.headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        client.cookie = Some(cookie.split(';').next().unwrap().to_string());
+        client
+    }
+
+    /// The same user, asking for answers in `language`.
+    pub fn speaking(&self, language: &'static str) -> Client {
+        Client { language, ..self.clone() }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send("POST", path, Some(body), &[]).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Answer {
+        self.send("POST", path, Some(body), headers).await
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT_LANGUAGE, self.language);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = match body {
+            Some(body) => {
+                request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()
+            }
+            None => request.body(Body::empty()).unwrap(),
+        };
+        let response = self.router.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+        Answer { status, body, headers }
+    }
+}
+
+impl Answer {
+    /// Asserts the status, showing the body when it differs.
+    pub fn expect(self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        self.body
+    }
+
+    /// Asserts an error with its code (and field, when given).
+    pub fn expect_error(self, status: StatusCode, code: &str, field: Option<&str>) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+        if let Some(field) = field {
+            assert_eq!(self.body["error"]["field"], field, "{}", self.body);
+        }
+        assert!(self.body["error"]["message"].as_str().is_some_and(|message| !message.is_empty()));
+        self.body
+    }
+}
+
+/// The id of a seeded office by `<agency>.<office>` code.
+pub fn office(test: &TestApp, code: &str) -> String {
+    test.world.office(code).id.to_string()
+}
+
+/// The id of a seeded agency.
+pub fn agency(test: &TestApp, code: &str) -> String {
+    test.world.agency(code).id.to_string()
+}
+
+/// A complete checklist with `yes` answers to the first `yes` items.
+pub fn checklist(test: &TestApp, yes: usize) -> Value {
+    let answers: serde_json::Map<String, Value> = test
+        .app
+        .config()
+        .risk_instrument
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (item.code.clone(), Value::from(if index < yes { "yes" } else { "no" })))
+        .collect();
+    serde_json::json!({ "answers": answers })
+}
+
+/// A police case with a registered woman (survivor) and her child, ready to refer:
+/// returns (case id, woman id, child id).
+pub async fn police_case(test: &TestApp, officer: &Client, category: &str) -> (String, String, String) {
+    static SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(100);
+    let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let qid = format!("290634{serial:05}");
+    let woman = officer
+        .post(
+            "/api/v1/persons",
+            serde_json::json!({
+                "first_name_ar": "نورة", "father_name_ar": "سالم", "family_name_ar": "المري",
+                "name_latin": "Noura Salem Al-Marri", "sex": "female", "birth_date": "1990-05-14",
+                "nationality": "QA", "qid": qid, "phones": ["5512 3456"], "municipality": "الريان",
+            }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let child = officer
+        .post(
+            "/api/v1/persons",
+            serde_json::json!({
+                "first_name_ar": "ريم", "father_name_ar": "حمد", "family_name_ar": "المري",
+                "sex": "female", "birth_date": "2018-02-01", "nationality": "QA",
+            }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let case = officer
+        .post(
+            "/api/v1/cases",
+            serde_json::json!({
+                "category": category,
+                "narrative": "حضرت السيدة إلى المكتب وأفادت بتعرضها للضرب أمام ابنتها.",
+            }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let woman_id = woman["person"]["id"].as_str().unwrap().to_string();
+    let child_id = child["person"]["id"].as_str().unwrap().to_string();
+    for (person, role) in [(&woman_id, "survivor"), (&child_id, "child")] {
+        officer
+            .post(&format!("/api/v1/cases/{case_id}/persons"), serde_json::json!({ "person_id": person, "role": role }))
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    officer
+        .post(&format!("/api/v1/cases/{case_id}/risk-assessments"), checklist(test, 15))
+        .await
+        .expect(StatusCode::CREATED);
+    (case_id, woman_id, child_id)
+}
+
+/// Records the woman's consent to `agency` for `classes`.
+pub async fn consent(officer: &Client, case_id: &str, person_id: &str, agency_id: &str, classes: &[&str]) -> Value {
+    officer
+        .post(
+            &format!("/api/v1/cases/{case_id}/consents"),
+            serde_json::json!({
+                "person_id": person_id, "recipient_agency_id": agency_id, "basis": "consent",
+                "method": "signed_form", "purpose": "الحماية والتأهيل", "data_classes": classes,
+                "expires_on": "2027-05-31",
+            }),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+}

@@ -1,0 +1,8 @@
+//! The HTTP API, in process through the router, on SQLite and on PostgreSQL: the
+//! acceptance walk of the referral loop, its rules, and bad input.
+
+mod centre_first;
+mod client;
+mod input;
+mod rules;
+mod walk;

@@ -1,0 +1,219 @@
+//! The referral rules over HTTP, each with its own code, and nothing half-written after
+//! a refusal.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use sila_app::both_databases;
+use sila_app::testing::TestApp;
+
+use crate::client::{Client, agency, consent, office, police_case};
+
+fn referral(case_id: &str, desk: &str, classes: &[&str]) -> serde_json::Value {
+    json!({ "case_id": case_id, "to_office_id": desk, "reason": "حماية ودعم", "data_classes": classes })
+}
+
+both_databases!(no_protocol_in_force_is_refused, |test: TestApp| async move {
+    // Three years back the police–Aman protocol was not yet in force.
+    test.clock.advance(jiff::SignedDuration::from_hours(-24 * 365 * 3));
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case_id, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    consent(&officer, &case_id, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+    officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "no_active_protocol", None);
+    let outgoing = officer.get("/api/v1/referrals?box=outgoing").await.expect(StatusCode::OK);
+    assert_eq!(outgoing["items"], json!([]), "nothing was written");
+});
+
+both_databases!(category_and_data_class_outside_the_protocol_are_refused, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    // Family disputes go to Wifaq; the police–Aman protocol does not cover them.
+    let (case_id, woman, _) = police_case(&test, &officer, "family_dispute").await;
+    consent(&officer, &case_id, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+    officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "category_not_covered", None);
+    // Wifaq's protocol does not carry attachments.
+    consent(&officer, &case_id, &woman, &agency(&test, "WIFAQ"), &["identity", "attachments"]).await;
+    let body = officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "WIFAQ.DESK"), &["identity", "attachments"]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "data_class_not_in_protocol", None);
+    assert_eq!(body["error"]["data_classes"], json!(["attachments"]));
+});
+
+both_databases!(a_data_class_without_consent_is_refused_and_nothing_is_written, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case_id, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    consent(&officer, &case_id, &woman, &agency(&test, "AMAN"), &["identity", "summary"]).await;
+    let before = officer.get(&format!("/api/v1/cases/{case_id}")).await.expect(StatusCode::OK);
+    for language in ["ar", "en"] {
+        let body = officer
+            .speaking(language)
+            .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity", "narrative"]))
+            .await
+            .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "consent_missing", None);
+        assert_eq!(body["error"]["data_classes"], json!(["narrative"]));
+        let message = body["error"]["message"].as_str().unwrap();
+        let expected = if language == "ar" { "السرد" } else { "Narrative" };
+        assert!(message.contains(expected), "{message}");
+    }
+    let after = officer.get(&format!("/api/v1/cases/{case_id}")).await.expect(StatusCode::OK);
+    assert_eq!(after["version"], before["version"], "the case did not change");
+    assert_eq!(after["timeline"], before["timeline"]);
+    assert_eq!(after["referrals"], json!([]));
+    let incoming = Client::sign_in(&test, "aman.desk").await.get("/api/v1/referrals?box=incoming").await;
+    assert_eq!(incoming.expect(StatusCode::OK)["items"], json!([]));
+    // A withdrawn consent no longer covers anything.
+    let ledger = officer.get(&format!("/api/v1/cases/{case_id}")).await.expect(StatusCode::OK);
+    let consent_id = ledger["consents"][0]["id"].as_str().unwrap();
+    officer
+        .post(&format!("/api/v1/consents/{consent_id}/withdraw"), json!({ "reason": "غيّرت رأيها" }))
+        .await
+        .expect(StatusCode::OK);
+    officer
+        .post(&format!("/api/v1/consents/{consent_id}/withdraw"), json!({ "reason": "مرة ثانية" }))
+        .await
+        .expect_error(StatusCode::CONFLICT, "already_withdrawn", None);
+    officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "consent_missing", None);
+});
+
+both_databases!(a_child_may_be_referred_on_a_mandatory_protection_basis, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case_id, woman, child) = police_case(&test, &officer, "child_abuse_neglect").await;
+    let mandatory = |person: &str| {
+        json!({ "person_id": person, "recipient_agency_id": agency(&test, "AMAN"), "basis": "mandatory_protection",
+                "mandatory_ground": "طفلة في خطر مباشر", "purpose": "حماية الطفل",
+                "data_classes": ["identity", "summary", "risk"], "expires_on": "2027-01-31" })
+    };
+    officer.post(&format!("/api/v1/cases/{case_id}/consents"), mandatory(&woman)).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "not_a_child",
+        Some("basis"),
+    );
+    officer.post(&format!("/api/v1/cases/{case_id}/consents"), mandatory(&child)).await.expect(StatusCode::CREATED);
+    officer
+        .post(
+            "/api/v1/referrals",
+            referral(&case_id, &office(&test, "AMAN.DESK"), &["identity", "summary", "narrative"]),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+});
+
+both_databases!(forbidden_transitions_and_stale_versions_conflict, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case_id, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    consent(&officer, &case_id, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+    let made = officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect(StatusCode::CREATED);
+    let path = format!("/api/v1/referrals/{}/transitions", made["id"].as_str().unwrap());
+    // A second open referral of the same case to the same agency is a conflict.
+    officer
+        .post("/api/v1/referrals", referral(&case_id, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect_error(StatusCode::CONFLICT, "referral_already_open", None);
+    let desk = Client::sign_in(&test, "aman.desk").await;
+    // requested → completed skips the lifecycle.
+    desk.post(&path, json!({ "to": "completed", "outcome": "resolved" })).await.expect_error(
+        StatusCode::CONFLICT,
+        "transition_not_allowed",
+        None,
+    );
+    // The officer may not accept on the centre's behalf.
+    officer.post(&path, json!({ "to": "accepted" })).await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    // An unknown status names the field.
+    desk.post(&path, json!({ "to": "approved" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("to"),
+    );
+    // A rejection needs its reason.
+    desk.post(&path, json!({ "to": "rejected" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "required",
+        Some("reason"),
+    );
+    desk.post(&path, json!({ "to": "received", "version": 1 })).await.expect(StatusCode::OK);
+    // The desk decides on version 1, but the referral is at version 2 now.
+    desk.post(&path, json!({ "to": "accepted", "version": 1 })).await.expect_error(
+        StatusCode::CONFLICT,
+        "stale_version",
+        None,
+    );
+    let accepted = desk.post(&path, json!({ "to": "accepted", "version": 2 })).await.expect(StatusCode::OK);
+    let centre_case = accepted["referral"]["centre_case_id"].as_str().unwrap();
+    // A stale case version is refused the same way.
+    desk.post(
+        &format!("/api/v1/cases/{centre_case}/assignment"),
+        json!({ "user_id": test.world.actor("aman.caseworker").user.id.to_string(), "version": 99 }),
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT, "stale_version", None);
+    // After acceptance the referrer can no longer cancel.
+    officer.post(&path, json!({ "to": "cancelled", "reason": "لم تعد ترغب" })).await.expect_error(
+        StatusCode::CONFLICT,
+        "transition_not_allowed",
+        None,
+    );
+});
+
+both_databases!(another_agency_s_records_are_not_found, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case_id, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    for username in ["aman.desk", "aman.manager", "wifaq.manager"] {
+        let other = Client::sign_in(&test, username).await;
+        other.get(&format!("/api/v1/cases/{case_id}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+        other.get(&format!("/api/v1/cases/{case_id}/notes")).await.expect_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            None,
+        );
+        other.get(&format!("/api/v1/persons/{woman}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+        other
+            .post(&format!("/api/v1/cases/{case_id}/notes"), json!({ "level": "team", "text": "x" }))
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    }
+    // Within the police, a colleague outside the officer's scope does not see it either;
+    // the supervisor of the office does. Administrators read no case content.
+    let supervisor = Client::sign_in(&test, "cp.supervisor").await;
+    supervisor.get(&format!("/api/v1/cases/{case_id}")).await.expect(StatusCode::OK);
+    let admin = Client::sign_in(&test, "cp.admin").await;
+    admin.get(&format!("/api/v1/cases/{case_id}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    admin.get("/api/v1/cases").await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    // An id that does not exist at all looks the same.
+    officer.get("/api/v1/cases/01938a5e-7c4e-7d2a-9b1f-0c3d4e5f6a7b").await.expect_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    // Signed out, nothing.
+    Client::anonymous(&test).get(&format!("/api/v1/cases/{case_id}")).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "not_signed_in",
+        None,
+    );
+});
+
+both_databases!(sign_out_ends_the_session, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    officer.get("/api/v1/me").await.expect(StatusCode::OK);
+    officer.send("DELETE", "/api/v1/session", None, &[]).await.expect(StatusCode::NO_CONTENT);
+    officer.get("/api/v1/me").await.expect_error(StatusCode::UNAUTHORIZED, "not_signed_in", None);
+    Client::anonymous(&test)
+        .post("/api/v1/session", json!({ "username": "cp.officer", "password": "wrong password!" }))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "sign_in_failed", None);
+    Client::anonymous(&test)
+        .post("/api/v1/session", json!({ "username": "nobody", "password": "wrong password!" }))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "sign_in_failed", None);
+});
