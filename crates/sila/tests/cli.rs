@@ -1,0 +1,144 @@
+//! The binary as people run it: `sila demo` prints its logins and serves them, a
+//! printed login signs in over real HTTP, and `sila user add` adds a user who can sign in.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn sila() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sila"))
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One HTTP/1.1 exchange over a fresh connection: (status, headers, body).
+fn http(port: u16, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    if let Some(body) = body {
+        request.push_str(body);
+    }
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn wait_until_ready(port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() && http(port, "GET", "/readyz", None, None).0 == 200 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not become ready");
+}
+
+fn sign_in(port: u16, username: &str, password: &str) -> String {
+    let body = format!("{{\"username\":\"{username}\",\"password\":\"{password}\"}}");
+    let (status, head, answer) = http(port, "POST", "/api/v1/session", None, Some(&body));
+    assert_eq!(status, 201, "{username}: {answer}");
+    let line = head.lines().find(|line| line.to_ascii_lowercase().starts_with("set-cookie:")).expect("a cookie");
+    line.split_once(':').unwrap().1.trim().split(';').next().unwrap().to_string()
+}
+
+#[test]
+fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
+    let dir = std::env::temp_dir().join(format!("sila-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("demo.db");
+    let port = free_port();
+    let mut child = sila()
+        .args(["demo", "--database", database.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("SILA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut logins = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("login: ") {
+            let fields: Vec<String> = rest.split(' ').map(str::to_string).collect();
+            assert_eq!(fields.len(), 4, "login: <username> <password> <role> <agency>, got {line}");
+            logins.push(fields);
+        }
+        if line.starts_with("serving http://") {
+            break;
+        }
+    }
+    assert!(logins.len() >= 20, "{} logins", logins.len());
+    wait_until_ready(port);
+    // Every role of every agency signs in with what was printed.
+    for login in &logins {
+        let cookie = sign_in(port, &login[0], &login[1]);
+        let (status, _, me) = http(port, "GET", "/api/v1/me", Some(&cookie), None);
+        assert_eq!(status, 200);
+        assert!(me.contains(&format!("\"{}\"", login[2])), "{me}");
+    }
+    let officer = logins.iter().find(|login| login[0] == "cp.officer").unwrap();
+    let cookie = sign_in(port, &officer[0], &officer[1]);
+    let (status, _, referrals) = http(port, "GET", "/api/v1/referrals?box=outgoing&limit=100", Some(&cookie), None);
+    assert_eq!(status, 200);
+    // Twenty cases, two of them redirected: twenty-two referrals.
+    assert_eq!(referrals.matches("\"side\":\"referrer\"").count(), 22);
+    drop(server);
+
+    // An operator adds a user; the new user signs in.
+    let output = sila()
+        .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "aman.lawyer2"])
+        .args(["--display-name", "مستشارة قانونية", "--agency", "AMAN", "--role", "legal_advisor", "--office", "MAIN"])
+        .env("SILA_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let refused = sila()
+        .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "Bad Name"])
+        .args(["--display-name", "x", "--agency", "AMAN", "--role", "legal_advisor"])
+        .env("SILA_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("username") && message.contains("password"), "{message}");
+    let port = free_port();
+    let child = sila()
+        .args(["serve", "--database", database.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("SILA_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server(child);
+    wait_until_ready(port);
+    let cookie = sign_in(port, "aman.lawyer2", "a long enough password");
+    let (status, _, me) = http(port, "GET", "/api/v1/me", Some(&cookie), None);
+    assert_eq!(status, 200);
+    assert!(me.contains("legal_advisor"), "{me}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,204 @@
+//! JSON types of persons: registration input, the person as far as the caller may see
+//! them, and search matches.
+
+use serde::{Deserialize, Serialize};
+use sila_app::persons::{PersonMatch, PersonView};
+use utoipa::ToSchema;
+
+/// A phone line as typed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PhoneIn {
+    /// Just the number.
+    Number(String),
+    /// The number and its kind (`hotline` allows a short number).
+    Line {
+        /// The number.
+        number: Option<String>,
+        /// `mobile`, `landline`, `hotline`, `other`.
+        kind: Option<String>,
+    },
+}
+
+/// A person to register.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PersonIn {
+    /// Arabic first name.
+    pub first_name_ar: Option<String>,
+    /// Arabic father's name.
+    pub father_name_ar: Option<String>,
+    /// Arabic grandfather's name.
+    pub grandfather_name_ar: Option<String>,
+    /// Arabic family name.
+    pub family_name_ar: Option<String>,
+    /// Full name in Latin letters.
+    pub name_latin: Option<String>,
+    /// `female`, `male`, `unknown`.
+    pub sex: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// ISO 3166 code (`QA`, `QAT` or `634`).
+    pub nationality: Option<String>,
+    /// Qatar ID number (11 digits).
+    pub qid: Option<String>,
+    /// Phones.
+    #[serde(default)]
+    pub phones: Vec<PhoneIn>,
+    /// Municipality or zone.
+    pub municipality: Option<String>,
+    /// Preferred language.
+    pub language: Option<String>,
+    /// Disability or needs.
+    pub disability_notes: Option<String>,
+}
+
+impl PersonIn {
+    /// The domain's input form.
+    pub fn into_input(self) -> sila_domain::person::PersonInput {
+        sila_domain::person::PersonInput {
+            first_name_ar: self.first_name_ar,
+            father_name_ar: self.father_name_ar,
+            grandfather_name_ar: self.grandfather_name_ar,
+            family_name_ar: self.family_name_ar,
+            name_latin: self.name_latin,
+            sex: self.sex,
+            birth_date: self.birth_date,
+            nationality: self.nationality,
+            qid: self.qid,
+            phones: self
+                .phones
+                .into_iter()
+                .map(|phone| match phone {
+                    PhoneIn::Number(number) => (number, None),
+                    PhoneIn::Line { number, kind } => (number.unwrap_or_default(), kind),
+                })
+                .collect(),
+            municipality: self.municipality,
+            language: self.language,
+            disability_notes: self.disability_notes,
+        }
+    }
+}
+
+/// A phone line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneOut {
+    /// E.164 number (or the digits of a hotline).
+    pub number: String,
+    /// `mobile`, `landline`, `hotline`, `other`.
+    pub kind: String,
+}
+
+/// A person, as far as the caller may see them: fields of data classes the caller's
+/// agency does not hold are absent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonOut {
+    /// Id.
+    pub id: String,
+    /// `full` (registered by the caller's agency) or `shared` (received by referral).
+    pub visibility: String,
+    /// Data classes visible: `identity`, `contact`.
+    pub visible_classes: Vec<String>,
+    /// Arabic first name.
+    pub first_name_ar: Option<String>,
+    /// Arabic father's name.
+    pub father_name_ar: Option<String>,
+    /// Arabic grandfather's name.
+    pub grandfather_name_ar: Option<String>,
+    /// Arabic family name.
+    pub family_name_ar: Option<String>,
+    /// The Arabic name in one line.
+    pub full_name_ar: Option<String>,
+    /// Name in Latin letters.
+    pub name_latin: Option<String>,
+    /// Sex.
+    pub sex: Option<String>,
+    /// Date of birth.
+    pub birth_date: Option<String>,
+    /// Nationality (alpha-2).
+    pub nationality: Option<String>,
+    /// Qatar ID number.
+    pub qid: Option<String>,
+    /// Phones.
+    pub phones: Option<Vec<PhoneOut>>,
+    /// Municipality.
+    pub municipality: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Disability or needs.
+    pub disability_notes: Option<String>,
+    /// Registered at.
+    pub created_at: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl From<&PersonView> for PersonOut {
+    fn from(view: &PersonView) -> PersonOut {
+        let person = &view.person;
+        let details = &person.details;
+        let text = |value: &Option<sila_domain::text::Text>| value.as_ref().map(|text| text.as_str().to_string());
+        let identity = view.identity;
+        let mut classes = Vec::new();
+        if identity {
+            classes.push("identity".to_string());
+        }
+        if view.contact {
+            classes.push("contact".to_string());
+        }
+        PersonOut {
+            id: person.id.to_string(),
+            visibility: if view.full { "full" } else { "shared" }.into(),
+            visible_classes: classes,
+            first_name_ar: text(&details.name_ar.first),
+            father_name_ar: text(&details.name_ar.father),
+            grandfather_name_ar: text(&details.name_ar.grandfather),
+            family_name_ar: text(&details.name_ar.family),
+            full_name_ar: Some(details.name_ar.full()).filter(|name| identity && !name.is_empty()),
+            name_latin: text(&details.name_latin),
+            sex: identity.then(|| details.sex.code().to_string()),
+            birth_date: details.birth_date.map(|date| date.to_string()),
+            nationality: details.nationality.map(|country| country.alpha2().to_string()),
+            qid: details.qid.as_ref().map(|qid| qid.as_str().to_string()),
+            phones: view.contact.then(|| {
+                details
+                    .phones
+                    .iter()
+                    .map(|line| PhoneOut { number: line.phone.as_str().into(), kind: line.phone.kind().code().into() })
+                    .collect()
+            }),
+            municipality: text(&details.municipality),
+            language: details.language.clone(),
+            disability_notes: text(&details.disability_notes),
+            created_at: person.created_at.to_string(),
+            version: person.version,
+        }
+    }
+}
+
+/// A possible match.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchOut {
+    /// The person.
+    pub person: PersonOut,
+    /// 0 to 1.
+    pub score: f64,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+impl From<&PersonMatch> for MatchOut {
+    fn from(found: &PersonMatch) -> MatchOut {
+        MatchOut { person: PersonOut::from(&found.person), score: found.score, reasons: found.reasons.clone() }
+    }
+}
+
+/// A registration's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationOut {
+    /// The new person.
+    pub person: PersonOut,
+    /// Existing persons who may be the same; look before going on.
+    pub possible_matches: Vec<MatchOut>,
+}
+
