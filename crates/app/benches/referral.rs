@@ -87,7 +87,12 @@ fn refer_and_accept(bencher: Bencher, backend: &str) {
                             to_office_id: desk_office.clone(),
                             reason: "حماية ودعم".into(),
                             priority: None,
-                            data_classes: vec!["identity".into(), "contact".into(), "summary".into(), "narrative".into()],
+                            data_classes: vec![
+                                "identity".into(),
+                                "contact".into(),
+                                "summary".into(),
+                                "narrative".into(),
+                            ],
                         },
                         &context,
                     )

@@ -86,7 +86,8 @@ both_databases!(two_decisions_at_once_end_with_one, |test: TestApp| async move {
     let decide = |username: &str, to: &str| {
         let app = test.app.clone();
         let actor = test.world.actor(username).clone();
-        let mut input = TransitionInput { to: to.into(), version: Some(referral.version), ..TransitionInput::default() };
+        let mut input =
+            TransitionInput { to: to.into(), version: Some(referral.version), ..TransitionInput::default() };
         if to == "rejected" {
             input.reason = Some("خارج الاختصاص".into());
         }

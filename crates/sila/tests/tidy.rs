@@ -39,7 +39,8 @@ fn every_rust_file_says_what_it_is_for() {
 #[test]
 fn no_stubs_or_debug_leftovers() {
     // Spelled in pieces so that this file does not trip its own check.
-    let needles = [concat!("todo", "!("), concat!("dbg", "!("), concat!("unimplemented", "!("), concat!("#[", "ignore")];
+    let needles =
+        [concat!("todo", "!("), concat!("dbg", "!("), concat!("unimplemented", "!("), concat!("#[", "ignore")];
     for path in rust_files() {
         let text = std::fs::read_to_string(&path).unwrap();
         for needle in needles {

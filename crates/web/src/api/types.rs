@@ -294,4 +294,3 @@ pub struct ProtocolIn {
     #[serde(default)]
     pub deadlines: Vec<DeadlineIo>,
 }
-

@@ -357,4 +357,3 @@ pub struct CaseDetailOut {
     /// The timeline.
     pub timeline: Vec<EventOut>,
 }
-

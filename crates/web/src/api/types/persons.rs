@@ -201,4 +201,3 @@ pub struct RegistrationOut {
     /// Existing persons who may be the same; look before going on.
     pub possible_matches: Vec<MatchOut>,
 }
-
