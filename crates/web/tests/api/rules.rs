@@ -217,3 +217,49 @@ both_databases!(sign_out_ends_the_session, |test: TestApp| async move {
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "sign_in_failed", None);
 });
+
+both_databases!(deadlines_come_from_the_protocol_in_force_when_referred, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (first_case, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    consent(&officer, &first_case, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+    let first = officer
+        .post("/api/v1/referrals", referral(&first_case, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(first["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
+    // An administrator adds version 2 from tomorrow, with a 30-minute receipt deadline.
+    let admin = Client::sign_in(&test, "cp.admin").await;
+    let version = json!({
+        "agency_a_id": agency(&test, "CP"), "agency_b_id": agency(&test, "AMAN"),
+        "valid_from": "2026-11-30", "document_ref": "CP-AMAN/2026/2",
+        "categories": ["domestic_violence", "child_abuse_neglect"], "centre_first": ["domestic_violence"],
+        "data_classes": ["identity", "summary", "risk"],
+        "deadlines": [{ "priority": "high", "step": "receive", "minutes": 30 }],
+    });
+    officer.post("/api/v1/protocols", version.clone()).await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    let mut broken = version.clone();
+    broken["categories"] = json!(["gossip"]);
+    admin.post("/api/v1/protocols", broken).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("categories[0]"),
+    );
+    let created = admin.post("/api/v1/protocols", version).await.expect(StatusCode::CREATED);
+    assert_eq!(created["version"], 2);
+    // The next day a new referral uses version 2; the first keeps its deadlines.
+    test.clock.advance(jiff::SignedDuration::from_hours(24));
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (second_case, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+    consent(&officer, &second_case, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+    let second = officer
+        .post("/api/v1/referrals", referral(&second_case, &office(&test, "AMAN.DESK"), &["identity"]))
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(second["protocol_id"], created["id"]);
+    assert_eq!(second["deadlines"]["receive"]["due_at"], "2026-11-30T08:30:00Z");
+    assert!(second["deadlines"].get("decide").is_none(), "version 2 sets no decision deadline");
+    let again =
+        officer.get(&format!("/api/v1/referrals/{}", first["id"].as_str().unwrap())).await.expect(StatusCode::OK);
+    assert_eq!(again["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
+    assert_ne!(again["protocol_id"], created["id"]);
+});
