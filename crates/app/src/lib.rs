@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
-use sila_domain::risk::RiskInstrument;
+pub use sila_domain::risk::{RiskInstrument, RiskItem};
 pub use sila_store::{
     Cursor, Dialect, IdempotencyClaim, IdempotentResponse, Page, ReferralBox, RiskAssessmentRecord, StoreOptions,
 };

@@ -114,7 +114,6 @@ impl Drop for TestApp {
 macro_rules! both_databases {
     ($name:ident, $body:expr) => {
         mod $name {
-            #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -142,7 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             config.check()?;
             init_logging(&config);
             let (_, applied) =
-                App::open_and_migrate(&store_options(&config), Arc::new(SystemClock), config.app_config()).await?;
+                App::open_and_migrate(&store_options(&config), Arc::new(SystemClock), config.app_config()?).await?;
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
@@ -178,13 +178,13 @@ async fn open(config: &Config, migrate: bool) -> anyhow::Result<App> {
     let options = store_options(config);
     let clock = Arc::new(SystemClock);
     if migrate {
-        let (app, applied) = App::open_and_migrate(&options, clock, config.app_config()).await?;
+        let (app, applied) = App::open_and_migrate(&options, clock, config.app_config()?).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "migrations applied");
         }
         Ok(app)
     } else {
-        Ok(App::open(&options, clock, config.app_config()).await?)
+        Ok(App::open(&options, clock, config.app_config()?).await?)
     }
 }
 

@@ -26,6 +26,46 @@ pub struct Config {
     pub max_connections: u32,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// A TOML file defining the risk checklist in use; the built-in checklist when
+    /// absent.
+    pub risk_instrument: Option<std::path::PathBuf>,
+}
+
+/// A risk checklist as written in its TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstrumentFile {
+    code: String,
+    version: u32,
+    medium_at: u32,
+    high_at: u32,
+    items: Vec<ItemFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemFile {
+    code: String,
+    text_ar: String,
+    text_en: String,
+}
+
+/// Reads a risk checklist from TOML text and checks it.
+pub fn parse_instrument(text: &str) -> anyhow::Result<sila_app::RiskInstrument> {
+    let file: InstrumentFile = toml::from_str(text)?;
+    let instrument = sila_app::RiskInstrument {
+        code: file.code,
+        version: file.version,
+        medium_at: file.medium_at,
+        high_at: file.high_at,
+        items: file
+            .items
+            .into_iter()
+            .map(|item| sila_app::RiskItem { code: item.code, text_ar: item.text_ar, text_en: item.text_en })
+            .collect(),
+    };
+    instrument.check().map_err(anyhow::Error::msg)?;
+    Ok(instrument)
 }
 
 impl Default for Config {
@@ -38,6 +78,7 @@ impl Default for Config {
             session_absolute_hours: 12,
             max_connections: 8,
             log_format: "text".into(),
+            risk_instrument: None,
         }
     }
 }
@@ -87,13 +128,18 @@ impl Config {
         database_url(&self.database)
     }
 
-    /// The use cases' settings.
-    pub fn app_config(&self) -> sila_app::AppConfig {
-        sila_app::AppConfig {
+    /// The use cases' settings (reads the risk checklist file, if one is configured).
+    pub fn app_config(&self) -> anyhow::Result<sila_app::AppConfig> {
+        let mut config = sila_app::AppConfig {
             session_idle: jiff_minutes(self.session_idle_minutes),
             session_absolute: jiff_minutes(self.session_absolute_hours * 60),
             ..sila_app::AppConfig::default()
+        };
+        if let Some(path) = &self.risk_instrument {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            config.risk_instrument = parse_instrument(&text).with_context(|| format!("in {}", path.display()))?;
         }
+        Ok(config)
     }
 }
 
@@ -123,6 +169,28 @@ mod tests {
         assert_eq!(database_url("sila.db"), "sqlite://sila.db?mode=rwc");
         assert_eq!(database_url("sqlite://x.db"), "sqlite://x.db?mode=rwc");
         assert_eq!(database_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn a_risk_checklist_is_read_from_toml_and_checked() {
+        let text = r#"
+            code = "short_form"
+            version = 2
+            medium_at = 1
+            high_at = 2
+            [[items]]
+            code = "threat_to_kill"
+            text_ar = "هل هدد بالقتل؟"
+            text_en = "Was there a threat to kill?"
+            [[items]]
+            code = "strangulation"
+            text_ar = "هل حاول الخنق؟"
+            text_en = "Was there an attempt to strangle?"
+        "#;
+        let instrument = parse_instrument(text).unwrap();
+        assert_eq!((instrument.items.len(), instrument.high_at), (2, 2));
+        let unreachable = text.replace("high_at = 2", "high_at = 3");
+        assert!(parse_instrument(&unreachable).is_err());
     }
 
     #[test]
