@@ -120,7 +120,8 @@ impl App {
     ) -> Result<T, AppError> {
         match result {
             Ok(value) => {
-                tx.append_audit(&audit.record(self.now(), Outcome::Ok)).await?;
+                let record = audit.record(self.now(), Outcome::Ok);
+                tx.append_audit(&record, &self.audit_key.mac(&record.encode())).await?;
                 if let (Some(key), Some(actor)) = (&context.idempotency_key, audit.actor) {
                     tx.mark_idempotency_committed(actor, key).await?;
                 }
@@ -145,7 +146,7 @@ impl App {
         let record = audit.record(self.now(), outcome);
         let written = async {
             let mut tx = self.store.write().await?;
-            tx.append_audit(&record).await?;
+            tx.append_audit(&record, &self.audit_key.mac(&record.encode())).await?;
             tx.commit().await
         }
         .await;

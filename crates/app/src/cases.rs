@@ -51,6 +51,8 @@ pub struct CaseView {
     pub origin: Option<crate::referrals::ReferralView>,
     /// The timeline, oldest first.
     pub events: Vec<CaseEvent>,
+    /// The case's retention ended and its content was shredded.
+    pub shredded: bool,
 }
 
 /// A list query as typed.
@@ -157,7 +159,8 @@ impl App {
                 None => None,
             };
             let events = tx.events(case.id).await?;
-            Ok(CaseView { case, persons, risk, consents, referrals, origin, events })
+            let shredded = tx.is_shredded(case.id.as_uuid()).await?;
+            Ok(CaseView { case, persons, risk, consents, referrals, origin, events, shredded })
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await

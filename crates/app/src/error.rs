@@ -31,6 +31,8 @@ pub enum Conflict {
     IdempotencyInProgress,
     /// A centre case goes to an authority through its referral's `transferred` step.
     TransferThroughReferral,
+    /// The content was crypto-shredded at the end of its retention.
+    Shredded,
 }
 
 impl Conflict {
@@ -47,6 +49,7 @@ impl Conflict {
             Conflict::CaseNotOpen => "case_not_open",
             Conflict::IdempotencyInProgress => "idempotency_in_progress",
             Conflict::TransferThroughReferral => "transfer_through_referral",
+            Conflict::Shredded => "content_shredded",
         }
     }
 }

@@ -16,9 +16,12 @@ pub mod consents;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod keys;
+pub mod ledger;
 pub mod notes;
 pub mod persons;
 pub mod referrals;
+pub mod retention;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transfers;
@@ -29,12 +32,14 @@ pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
 pub use sila_domain::risk::{RiskInstrument, RiskItem};
 pub use sila_store::{
-    Cursor, Dialect, IdempotencyClaim, IdempotentResponse, Page, ReferralBox, RiskAssessmentRecord, StoreOptions,
+    Cursor, Dialect, IdempotencyClaim, IdempotentResponse, MasterKey, MasterKeys, Page, ReferralBox,
+    RiskAssessmentRecord, StoreOptions,
 };
 use sila_store::{Store, StoreError};
 
 pub use audit::AuditView;
 pub use error::{AppError, Conflict};
+pub use keys::AuditKey;
 
 /// Where the current time comes from. Production reads the system clock; tests use a
 /// [`ManualClock`] so that deadlines and expiry are tested without sleeping.
@@ -133,28 +138,56 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<AppConfig>,
+    audit_key: Arc<AuditKey>,
+    root_cache: Arc<ledger::RootCache>,
 }
 
 impl App {
     /// Connects to the database and checks that its schema is current.
-    pub async fn open(options: &StoreOptions, clock: Arc<dyn Clock>, config: AppConfig) -> Result<App, AppError> {
+    pub async fn open(
+        options: &StoreOptions,
+        audit_key: AuditKey,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+    ) -> Result<App, AppError> {
         config.check().map_err(AppError::Internal)?;
         let store = Store::connect(options).await.map_err(AppError::from)?;
         store.check_schema().await.map_err(AppError::from)?;
-        Ok(App { store, clock, config: Arc::new(config) })
+        Ok(App {
+            store,
+            clock,
+            config: Arc::new(config),
+            audit_key: Arc::new(audit_key),
+            root_cache: Default::default(),
+        })
     }
 
     /// Connects and applies pending migrations first (for `sila demo`, `sila migrate`
     /// and tests).
     pub async fn open_and_migrate(
         options: &StoreOptions,
+        audit_key: AuditKey,
         clock: Arc<dyn Clock>,
         config: AppConfig,
     ) -> Result<(App, Vec<i64>), AppError> {
         config.check().map_err(AppError::Internal)?;
         let store = Store::connect(options).await.map_err(AppError::from)?;
         let applied = store.migrate().await.map_err(AppError::from)?;
-        Ok((App { store, clock, config: Arc::new(config) }, applied))
+        Ok((
+            App {
+                store,
+                clock,
+                config: Arc::new(config),
+                audit_key: Arc::new(audit_key),
+                root_cache: Default::default(),
+            },
+            applied,
+        ))
+    }
+
+    /// The audit key's public half and id (published so that tree heads can be checked).
+    pub fn audit_public_key(&self) -> ([u8; 32], String) {
+        (self.audit_key.public_key(), self.audit_key.id().to_string())
     }
 
     /// Applies pending migrations to an already open database.
@@ -206,6 +239,7 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::Stale => AppError::Conflict(Conflict::StaleVersion),
             StoreError::Duplicate => AppError::Conflict(Conflict::Duplicate),
+            StoreError::Shredded => AppError::Conflict(Conflict::Shredded),
             other => AppError::Internal(other.to_string()),
         }
     }

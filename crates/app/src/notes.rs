@@ -56,7 +56,7 @@ impl App {
                 id: NoteId::from_uuid(new_uuid()),
                 case_id: case.id,
                 level,
-                text,
+                text: Some(text),
                 author_id: actor.user.id,
                 readers: reader_ids,
                 created_at: now,

@@ -233,7 +233,7 @@ impl App {
             to_office_id: to_office,
             protocol_id: protocol.id,
             priority,
-            reason,
+            reason: Some(reason),
             data_classes: classes.clone(),
             status: ReferralStatus::Requested,
             status_reason: None,
@@ -241,7 +241,7 @@ impl App {
             authority_agency_id: None,
             redirected_from_id: redirected_from.map(|referral| referral.id),
             centre_case_id: None,
-            packet,
+            packet: Some(packet),
             created_by: actor.user.id,
             created_at: now,
             updated_at: now,
@@ -268,7 +268,7 @@ impl App {
             let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
             let side = side_of(actor, &referral, source.as_ref(), centre.as_ref()).ok_or(AppError::Hidden)?;
             if side == Side::Receiver {
-                for person in &referral.packet.persons {
+                for person in referral.packet.iter().flat_map(|packet| &packet.persons) {
                     audit.subject(SubjectKind::Person, person.person_id);
                 }
             }
@@ -415,7 +415,7 @@ impl App {
                         })
                         .ok_or_else(|| AppError::invalid("to_office_id", Problem::UnknownValue))?;
                     let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
-                    let reason = referral.reason.clone();
+                    let reason = referral.reason.clone().ok_or(AppError::Conflict(Conflict::Shredded))?;
                     let next = self
                         .make_referral(
                             &mut tx,
@@ -477,6 +477,7 @@ impl App {
             .agency
             .default_case_kind
             .ok_or_else(|| AppError::Internal("receiving agency has no case kind".into()))?;
+        let packet = referral.packet.as_ref().ok_or(AppError::Conflict(Conflict::Shredded))?;
         let now = self.now();
         let mut case = new_case(
             tx,
@@ -484,8 +485,8 @@ impl App {
             NewCase {
                 kind,
                 office_id: referral.to_office_id,
-                category: referral.packet.category.clone(),
-                subcategory: referral.packet.subcategory.clone(),
+                category: packet.category.clone(),
+                subcategory: packet.subcategory.clone(),
                 narrative: None,
             },
             now,
@@ -493,7 +494,7 @@ impl App {
         .await?;
         case.origin_referral_id = Some(referral.id);
         tx.set_case_origin(case.id, referral.id).await?;
-        for person in &referral.packet.persons {
+        for person in &packet.persons {
             tx.insert_case_person(
                 case.id,
                 &CasePerson { person_id: person.person_id, role: person.role, added_by: actor.user.id, added_at: now },

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::demo::{DemoOptions, DemoWorld, seed_directory};
-use crate::{App, AppConfig, ManualClock, StoreOptions};
+use crate::{App, AppConfig, AuditKey, ManualClock, MasterKey, MasterKeys, StoreOptions};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,11 @@ pub struct TestApp {
     pub url: String,
     /// The PostgreSQL schema, if any.
     pub schema: Option<String>,
+    /// The store options the application was opened with (keys included), for tests
+    /// that open a second application on the same database.
+    pub options: StoreOptions,
+    /// The audit key.
+    pub audit_key: AuditKey,
     cleanup: Cleanup,
 }
 
@@ -57,11 +62,12 @@ impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
         let clock = Arc::new(ManualClock::new(START.parse().expect("START is an instant")));
         let unique = crate::new_uuid().simple().to_string();
+        let keys = MasterKeys::new(MasterKey::generate(), Vec::new());
         let (options, cleanup, url, schema) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("sila-test-{unique}.db"));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                (StoreOptions::new(url.clone()), Cleanup::File(path), url, None)
+                (StoreOptions::new(url.clone(), keys), Cleanup::File(path), url, None)
             }
             Backend::Postgres => {
                 let url = postgres_url();
@@ -69,19 +75,20 @@ impl TestApp {
                 App::create_postgres_schema(&url, &schema)
                     .await
                     .unwrap_or_else(|error| panic!("PostgreSQL at {url} is needed by the tests: {error}"));
-                let mut options = StoreOptions::new(url.clone());
+                let mut options = StoreOptions::new(url.clone(), keys);
                 options.schema = Some(schema.clone());
                 options.max_connections = 4;
                 (options, Cleanup::Schema(url.clone(), schema.clone()), url, Some(schema))
             }
         };
-        let (app, _) = App::open_and_migrate(&options, clock.clone(), AppConfig::default())
+        let audit_key = AuditKey::generate();
+        let (app, _) = App::open_and_migrate(&options, audit_key.clone(), clock.clone(), AppConfig::default())
             .await
             .expect("the test database opens and migrates");
         let world = seed_directory(&app, &DemoOptions { shared_password: Some(PASSWORD.into()) })
             .await
             .expect("the demo directory seeds");
-        TestApp { app, clock, world, url, schema, cleanup }
+        TestApp { app, clock, world, url, schema, options, audit_key, cleanup }
     }
 }
 

@@ -288,8 +288,8 @@ pub struct Note {
     pub case_id: CaseId,
     /// Who may read it.
     pub level: NoteLevel,
-    /// The text.
-    pub text: Text,
+    /// The text (absent once the case's content is shredded).
+    pub text: Option<Text>,
     /// Who wrote it.
     pub author_id: UserId,
     /// The named readers of a restricted note.

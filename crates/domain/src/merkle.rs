@@ -113,6 +113,52 @@ fn subproof(first: usize, leaves: &[Hash], complete: bool, proof: &mut Vec<Hash>
     }
 }
 
+/// The root of a growing tree kept in O(log n) space: the hashes of its complete
+/// subtrees, largest first, as leaves are appended. The root of the tree so far is
+/// the right-to-left fold of those hashes — exactly RFC 6962's MTH — so a verifier can
+/// stream millions of leaves and check every signed tree head on the way in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompactRange {
+    size: u64,
+    /// (height, hash) of each complete subtree, largest first.
+    peaks: Vec<(u32, Hash)>,
+}
+
+impl CompactRange {
+    /// An empty tree.
+    pub fn new() -> CompactRange {
+        CompactRange::default()
+    }
+
+    /// Appends a leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut height = 0;
+        let mut hash = leaf;
+        while let Some((top_height, top_hash)) = self.peaks.last().copied() {
+            if top_height != height {
+                break;
+            }
+            self.peaks.pop();
+            hash = node_hash(&top_hash, &hash);
+            height += 1;
+        }
+        self.peaks.push((height, hash));
+        self.size += 1;
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The root of the tree so far.
+    pub fn root(&self) -> Hash {
+        let mut peaks = self.peaks.iter().rev();
+        let Some((_, last)) = peaks.next() else { return empty_root() };
+        peaks.fold(*last, |right, (_, left)| node_hash(left, &right))
+    }
+}
+
 /// Why a proof does not verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProofError {
@@ -311,6 +357,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_compact_range_agrees_with_the_recursive_root_at_every_size() {
+        let leaves: Vec<Hash> = (0u32..300).map(|n| leaf_hash(&n.to_be_bytes())).collect();
+        let mut range = CompactRange::new();
+        assert_eq!(range.root(), empty_root());
+        for (size, leaf) in leaves.iter().enumerate() {
+            range.push(*leaf);
+            assert_eq!(range.root(), root(&leaves[..=size]), "size {}", size + 1);
+        }
+        assert_eq!(range.size(), 300);
     }
 
     #[test]

@@ -365,8 +365,8 @@ pub struct Referral {
     pub protocol_id: ProtocolId,
     /// How urgent.
     pub priority: Priority,
-    /// Why it is referred.
-    pub reason: Text,
+    /// Why it is referred (absent once the content is shredded).
+    pub reason: Option<Text>,
     /// The data classes it carries.
     pub data_classes: BTreeSet<DataClass>,
     /// Where it stands.
@@ -381,8 +381,8 @@ pub struct Referral {
     pub redirected_from_id: Option<ReferralId>,
     /// The centre case opened on acceptance.
     pub centre_case_id: Option<CaseId>,
-    /// What was sent, as it was when sent.
-    pub packet: Packet,
+    /// What was sent, as it was when sent (absent once the content is shredded).
+    pub packet: Option<Packet>,
     /// Who made it.
     pub created_by: UserId,
     /// When.

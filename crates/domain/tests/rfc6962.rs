@@ -64,7 +64,13 @@ fn run(kind: &str) -> usize {
             failures.push(format!("{}: wantErr={want_error}, got {result:?}", file.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} {kind} vectors disagree:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} {kind} vectors disagree:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
     files.len()
 }
 

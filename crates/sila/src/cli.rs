@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use sila_app::auth::UserInput;
 use sila_app::demo::{DemoOptions, seed_cases, seed_directory};
-use sila_app::{App, StoreOptions, SystemClock};
+use sila_app::{App, MasterKey, MasterKeys, StoreOptions, SystemClock};
 
 use crate::config::Config;
+use crate::keys::{self, Keys};
 
 /// Sila: confidential referral and case management.
 #[derive(Debug, Parser)]
@@ -56,6 +57,45 @@ enum Command {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Create the key files (master key, audit key) in the keys directory.
+    Init {
+        /// Keys directory.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Key management.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+        /// Database.
+        #[arg(long, global = true)]
+        database: Option<String>,
+        /// Keys directory.
+        #[arg(long, global = true)]
+        keys: Option<PathBuf>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        /// Database.
+        #[arg(long, global = true)]
+        database: Option<String>,
+        /// Keys directory.
+        #[arg(long, global = true)]
+        keys: Option<PathBuf>,
+    },
+    /// Case retention.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+        /// Database.
+        #[arg(long, global = true)]
+        database: Option<String>,
+        /// Keys directory.
+        #[arg(long, global = true)]
+        keys: Option<PathBuf>,
+    },
     /// User administration.
     User {
         #[command(subcommand)]
@@ -63,6 +103,27 @@ enum Command {
         /// Database.
         #[arg(long, global = true)]
         database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a new master key current and re-wrap every data key with it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the whole audit log; exit non-zero and say where, if it was altered.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaseCommand {
+    /// End a case's retention: destroy its data key (its content becomes unreadable).
+    Shred {
+        /// The case reference (`CP-2026-000123`).
+        reference: String,
     },
 }
 
@@ -114,12 +175,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo { database, listen, fresh, no_serve } => {
             config.database = database.unwrap_or_else(|| "sila-demo.db".into());
+            if std::env::var("SILA_KEYS_DIR").is_err() {
+                config.keys_dir = "sila-demo-keys".into();
+            }
             apply_overrides(&mut config, None, listen);
             config.check()?;
             init_logging(&config);
             let url = config.database_url();
             if fresh && url.starts_with("sqlite:") {
                 remove_sqlite_file(&url)?;
+                // A fresh demo database gets fresh keys; the old ones open nothing now.
+                let _ = std::fs::remove_dir_all(&config.keys_dir);
+            }
+            if !config.keys_dir.join("master.key").exists() {
+                keys::init(&config.keys_dir)?;
             }
             let app = open(&config, true).await?;
             if !app.is_empty().await? {
@@ -141,8 +210,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             apply_overrides(&mut config, database, None);
             config.check()?;
             init_logging(&config);
-            let (_, applied) =
-                App::open_and_migrate(&store_options(&config), Arc::new(SystemClock), config.app_config()?).await?;
+            let keys = keys::load(&config.keys_dir)?;
+            let (_, applied) = App::open_and_migrate(
+                &store_options(&config, keys.master),
+                keys.audit,
+                Arc::new(SystemClock),
+                config.app_config()?,
+            )
+            .await?;
             if applied.is_empty() {
                 println!("the database is up to date");
             } else {
@@ -156,7 +231,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = open(&config, false).await?;
             user_command(&app, command).await
         }
+        Command::Init { keys: dir } => {
+            let dir = dir.unwrap_or(config.keys_dir);
+            keys::init(&dir)?;
+            println!("created master.key and audit.key in {}; back them up apart from the database", dir.display());
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Rotate, database, keys: dir } => {
+            apply_overrides(&mut config, database, None);
+            if let Some(dir) = dir {
+                config.keys_dir = dir;
+            }
+            config.check()?;
+            rotate(&config).await
+        }
+        Command::Audit { command: AuditCommand::Verify, database, keys: dir } => {
+            apply_overrides(&mut config, database, None);
+            if let Some(dir) = dir {
+                config.keys_dir = dir;
+            }
+            config.check()?;
+            let app = open(&config, false).await?;
+            let report = app.verify_audit_log().await?;
+            match report.first_problem {
+                None => {
+                    println!(
+                        "audit log intact: {} entries in the tree, {} signed tree heads checked, {} pending",
+                        report.tree_size, report.heads_checked, report.pending
+                    );
+                    Ok(())
+                }
+                Some(problem) => bail!("audit log altered: {problem}"),
+            }
+        }
+        Command::Case { command: CaseCommand::Shred { reference }, database, keys: dir } => {
+            apply_overrides(&mut config, database, None);
+            if let Some(dir) = dir {
+                config.keys_dir = dir;
+            }
+            config.check()?;
+            let app = open(&config, false).await?;
+            let id = app.case_id_for_operator(&reference).await?.with_context(|| format!("no case {reference}"))?;
+            app.shred_case(None, id).await?;
+            println!("the content of {reference} is shredded; its audit entries remain");
+            Ok(())
+        }
     }
+}
+
+/// Makes a new master key current: the key file lists it first and the old one after
+/// (so a crash leaves every key readable), every data key is re-wrapped, then the old
+/// key is dropped from the file.
+async fn rotate(config: &Config) -> anyhow::Result<()> {
+    let Keys { master, audit } = keys::load(&config.keys_dir)?;
+    let old = master.current().clone();
+    let new = MasterKey::generate();
+    keys::write_master(&config.keys_dir, &[&new, &old])?;
+    let rotated = MasterKeys::new(new.clone(), vec![old]);
+    let app = App::open(&store_options(config, rotated), audit, Arc::new(SystemClock), config.app_config()?).await?;
+    let (count, in_use) = app.rewrap_data_keys().await?;
+    if in_use.iter().any(|id| id != new.id()) {
+        bail!("some data keys are still wrapped by an older key ({in_use:?}); the key file keeps both");
+    }
+    keys::write_master(&config.keys_dir, &[&new])?;
+    println!("re-wrapped {count} data keys; master key {} is current", new.id());
+    Ok(())
 }
 
 fn apply_overrides(config: &mut Config, database: Option<String>, listen: Option<std::net::SocketAddr>) {
@@ -168,27 +307,42 @@ fn apply_overrides(config: &mut Config, database: Option<String>, listen: Option
     }
 }
 
-fn store_options(config: &Config) -> StoreOptions {
-    let mut options = StoreOptions::new(config.database_url());
+fn store_options(config: &Config, keys: MasterKeys) -> StoreOptions {
+    let mut options = StoreOptions::new(config.database_url(), keys);
     options.max_connections = config.max_connections;
     options
 }
 
 async fn open(config: &Config, migrate: bool) -> anyhow::Result<App> {
-    let options = store_options(config);
+    let Keys { master, audit } = keys::load(&config.keys_dir)?;
+    let options = store_options(config, master);
     let clock = Arc::new(SystemClock);
     if migrate {
-        let (app, applied) = App::open_and_migrate(&options, clock, config.app_config()?).await?;
+        let (app, applied) = App::open_and_migrate(&options, audit, clock, config.app_config()?).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "migrations applied");
         }
         Ok(app)
     } else {
-        Ok(App::open(&options, clock, config.app_config()?).await?)
+        Ok(App::open(&options, audit, clock, config.app_config()?).await?)
     }
 }
 
 async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
+    // The audit log's sequencer: puts new entries into the Merkle tree and signs a tree
+    // head every few seconds while anything happens.
+    let sequencer = {
+        let app = app.clone();
+        let every = std::time::Duration::from_secs(config.tree_head_seconds);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(error) = app.sequence_and_sign().await {
+                    tracing::error!(error = %error, "could not sign a tree head");
+                }
+            }
+        })
+    };
     let router = sila_web::router(app.clone(), &sila_web::WebConfig { secure_cookies: config.secure_cookies })
         .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -196,6 +350,8 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, "serving");
     axum::serve(listener, router).with_graceful_shutdown(shutdown()).await?;
+    sequencer.abort();
+    app.sequence_and_sign().await?;
     app.close().await;
     Ok(())
 }

@@ -29,6 +29,10 @@ pub struct Config {
     /// A TOML file defining the risk checklist in use; the built-in checklist when
     /// absent.
     pub risk_instrument: Option<std::path::PathBuf>,
+    /// The directory of the key files (`master.key`, `audit.key`).
+    pub keys_dir: std::path::PathBuf,
+    /// Seconds between signed tree heads of the audit log while serving.
+    pub tree_head_seconds: u64,
 }
 
 /// A risk checklist as written in its TOML file.
@@ -79,6 +83,8 @@ impl Default for Config {
             max_connections: 8,
             log_format: "text".into(),
             risk_instrument: None,
+            keys_dir: "sila-keys".into(),
+            tree_head_seconds: 10,
         }
     }
 }
@@ -99,6 +105,9 @@ impl Config {
         if let Ok(listen) = std::env::var("SILA_LISTEN") {
             config.listen = listen.parse().context("SILA_LISTEN is not an address like 127.0.0.1:8080")?;
         }
+        if let Ok(dir) = std::env::var("SILA_KEYS_DIR") {
+            config.keys_dir = dir.into();
+        }
         if let Ok(secure) = std::env::var("SILA_SECURE_COOKIES") {
             config.secure_cookies = matches!(secure.as_str(), "1" | "true" | "yes");
         }
@@ -118,6 +127,9 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format is text or json");
+        }
+        if self.tree_head_seconds == 0 {
+            bail!("tree_head_seconds must be at least 1");
         }
         Ok(())
     }

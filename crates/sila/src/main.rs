@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod keys;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,13 @@ fn sila() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sila"))
 }
 
+/// `sila` with its keys in `dir` (the demo creates them there; later commands read them).
+fn sila_in(dir: &std::path::Path) -> Command {
+    let mut command = sila();
+    command.env("SILA_KEYS_DIR", dir.join("keys"));
+    command
+}
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -71,7 +78,7 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     std::fs::create_dir_all(&dir).unwrap();
     let database = dir.join("demo.db");
     let port = free_port();
-    let mut child = sila()
+    let mut child = sila_in(&dir)
         .args(["demo", "--database", database.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .env("SILA_LOG", "warn")
         .stdout(Stdio::piped())
@@ -110,14 +117,14 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     drop(server);
 
     // An operator adds a user; the new user signs in.
-    let output = sila()
+    let output = sila_in(&dir)
         .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "aman.lawyer2"])
         .args(["--display-name", "مستشارة قانونية", "--agency", "AMAN", "--role", "legal_advisor", "--office", "MAIN"])
         .env("SILA_PASSWORD", "a long enough password")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let refused = sila()
+    let refused = sila_in(&dir)
         .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "Bad Name"])
         .args(["--display-name", "x", "--agency", "AMAN", "--role", "legal_advisor"])
         .env("SILA_PASSWORD", "short")
@@ -127,7 +134,7 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("username") && message.contains("password"), "{message}");
     let port = free_port();
-    let child = sila()
+    let child = sila_in(&dir)
         .args(["serve", "--database", database.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
         .env("SILA_LOG", "warn")
         .stdout(Stdio::null())

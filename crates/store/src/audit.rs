@@ -20,17 +20,21 @@ pub struct AuditEntry {
 }
 
 impl Tx {
-    /// Appends a record; returns its position in the log.
-    pub async fn append_audit(&mut self, record: &AuditRecord) -> Result<i64, StoreError> {
+    /// Appends a record with its MAC (computed by the caller under the server's audit
+    /// key); returns its append position. Its place in the Merkle tree is assigned later
+    /// by [`Tx::sequence_audit`].
+    pub async fn append_audit(&mut self, record: &AuditRecord, mac: &[u8]) -> Result<i64, StoreError> {
         let bytes = record.encode();
         let row = sqlx::query(
-            "INSERT INTO audit_entries (at, actor_id, action, outcome, record) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO audit_entries (at, actor_id, action, outcome, record, mac) VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id",
         )
         .bind(micros(record.at))
         .bind(opt_id_text(record.actor))
         .bind(&record.action)
         .bind(record.outcome.encoded())
         .bind(bytes)
+        .bind(mac.to_vec())
         .fetch_one(&mut *self.transaction)
         .await?;
         let id = Columns::new(&row, "audit_entries").int("id")?;
@@ -87,6 +91,258 @@ impl Tx {
         let row = sqlx::query("SELECT COUNT(*) AS total FROM audit_entries").fetch_one(&mut *self.transaction).await?;
         Columns::new(&row, "audit_entries").int("total")
     }
+}
+
+/// An audit row exactly as stored, for verification: nothing decoded or trusted.
+#[derive(Debug, Clone)]
+pub struct RawAuditRow {
+    /// Append position.
+    pub id: i64,
+    /// Merkle leaf index, once sequenced.
+    pub leaf_index: Option<i64>,
+    /// Stored leaf hash.
+    pub leaf_hash: Option<Vec<u8>>,
+    /// Stored MAC.
+    pub mac: Option<Vec<u8>>,
+    /// Stored canonical record.
+    pub record: Vec<u8>,
+    /// The searchable copies of the record's fields.
+    pub at: i64,
+    /// Actor column.
+    pub actor_id: Option<String>,
+    /// Action column.
+    pub action: String,
+    /// Outcome column.
+    pub outcome: String,
+}
+
+/// A signed tree head as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTreeHead {
+    /// Number of leaves.
+    pub tree_size: i64,
+    /// Root hash.
+    pub root: Vec<u8>,
+    /// When it was signed (microseconds).
+    pub signed_at: i64,
+    /// Ed25519 signature.
+    pub signature: Vec<u8>,
+    /// Id of the signing key.
+    pub key_id: String,
+}
+
+impl Tx {
+    /// Gives the entries that are not yet in the Merkle tree their leaf index and leaf
+    /// hash, in append order, from the current tree size on; returns the new tree size.
+    /// On PostgreSQL a transaction-scoped advisory lock makes sequencers take turns, so
+    /// each index is given once; an entry whose transaction commits later than a larger
+    /// id simply gets the next index then.
+    ///
+    /// `genuine` checks an entry's MAC: an entry that fails it (inserted behind the
+    /// server's back) is never given a place in the tree, and verification reports it.
+    pub async fn sequence_audit(
+        &mut self,
+        limit: i64,
+        genuine: &MacCheck,
+    ) -> Result<i64, StoreError> {
+        if self.dialect == crate::Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(SEQUENCER_LOCK)
+                .execute(&mut *self.transaction)
+                .await?;
+        }
+        let mut next = self.audit_tree_size().await?;
+        let rows =
+            sqlx::query("SELECT id, record, mac FROM audit_entries WHERE leaf_index IS NULL ORDER BY id LIMIT $1")
+                .bind(limit)
+                .fetch_all(&mut *self.transaction)
+                .await?;
+        for row in &rows {
+            let columns = Columns::new(row, "audit_entries");
+            let record = columns.bytes("record")?;
+            if !genuine(&record, columns.opt_bytes("mac")?.as_deref()) {
+                tracing::error!(entry = columns.int("id")?, "audit entry with a wrong MAC left out of the tree");
+                continue;
+            }
+            let leaf = sila_domain::merkle::leaf_hash(&record);
+            sqlx::query("UPDATE audit_entries SET leaf_index = $1, leaf_hash = $2 WHERE id = $3")
+                .bind(next)
+                .bind(leaf.to_vec())
+                .bind(columns.int("id")?)
+                .execute(&mut *self.transaction)
+                .await?;
+            next += 1;
+        }
+        Ok(next)
+    }
+
+    /// The number of leaves in the Merkle tree.
+    pub async fn audit_tree_size(&mut self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(leaf_index) + 1, 0) AS size FROM audit_entries")
+            .fetch_one(&mut *self.transaction)
+            .await?;
+        Columns::new(&row, "audit_entries").int("size")
+    }
+
+    /// The leaf hashes of the first `size` leaves, in tree order.
+    pub async fn audit_leaf_hashes(&mut self, size: i64) -> Result<Vec<[u8; 32]>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT leaf_hash FROM audit_entries WHERE leaf_index IS NOT NULL AND leaf_index < $1 ORDER BY leaf_index",
+        )
+        .bind(size)
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Columns::new(row, "audit_entries")
+                    .bytes("leaf_hash")?
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { table: "audit_entries", column: "leaf_hash" })
+            })
+            .collect()
+    }
+
+    /// The entry at a leaf index.
+    pub async fn audit_entry_at(&mut self, leaf_index: i64) -> Result<Option<AuditEntry>, StoreError> {
+        let row = sqlx::query("SELECT id, record FROM audit_entries WHERE leaf_index = $1")
+            .bind(leaf_index)
+            .fetch_optional(&mut *self.transaction)
+            .await?;
+        row.as_ref().map(|row| entry_from(&Columns::new(row, "audit_entries"))).transpose()
+    }
+
+    /// A batch of sequenced raw rows in tree order, after leaf index `after`.
+    pub async fn audit_raw_rows(&mut self, after: i64, limit: i64) -> Result<Vec<RawAuditRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome FROM audit_entries
+             WHERE leaf_index > $1 ORDER BY leaf_index LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        raw_rows(&rows)
+    }
+
+    /// The entries not (yet) in the tree, in append order.
+    pub async fn audit_unsequenced_rows(&mut self, limit: i64) -> Result<Vec<RawAuditRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome FROM audit_entries
+             WHERE leaf_index IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        raw_rows(&rows)
+    }
+
+    /// The leaf hashes from leaf index `from` (inclusive) to `to` (exclusive).
+    pub async fn audit_leaf_hash_range(&mut self, from: i64, to: i64) -> Result<Vec<[u8; 32]>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT leaf_hash FROM audit_entries WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Columns::new(row, "audit_entries")
+                    .bytes("leaf_hash")?
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { table: "audit_entries", column: "leaf_hash" })
+            })
+            .collect()
+    }
+}
+
+fn raw_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<RawAuditRow>, StoreError> {
+    {
+        rows.iter()
+            .map(|row| {
+                let columns = Columns::new(row, "audit_entries");
+                Ok(RawAuditRow {
+                    id: columns.int("id")?,
+                    leaf_index: columns.opt_int("leaf_index")?,
+                    leaf_hash: columns.opt_bytes("leaf_hash")?,
+                    mac: columns.opt_bytes("mac")?,
+                    record: columns.bytes("record")?,
+                    at: columns.int("at")?,
+                    actor_id: columns.opt_text("actor_id")?,
+                    action: columns.text("action")?,
+                    outcome: columns.text("outcome")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tx {
+    /// The subjects indexed for an entry (to check them against its record).
+    pub async fn audit_subject_ids(&mut self, entry_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query("SELECT kind, subject_id FROM audit_subjects WHERE entry_id = $1 ORDER BY kind, subject_id")
+            .bind(entry_id)
+            .fetch_all(&mut *self.transaction)
+            .await?
+            .iter()
+            .map(|row| {
+                let columns = Columns::new(row, "audit_subjects");
+                Ok((columns.text("kind")?, columns.text("subject_id")?))
+            })
+            .collect()
+    }
+
+    /// Stores a signed tree head (once per size).
+    pub async fn insert_tree_head(&mut self, head: &StoredTreeHead) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO tree_heads (tree_size, root, signed_at, signature, key_id) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(head.tree_size)
+        .bind(head.root.clone())
+        .bind(head.signed_at)
+        .bind(head.signature.clone())
+        .bind(&head.key_id)
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// Every signed tree head, smallest first.
+    pub async fn tree_heads(&mut self) -> Result<Vec<StoredTreeHead>, StoreError> {
+        sqlx::query("SELECT tree_size, root, signed_at, signature, key_id FROM tree_heads ORDER BY tree_size")
+            .fetch_all(&mut *self.transaction)
+            .await?
+            .iter()
+            .map(|row| tree_head_from(&Columns::new(row, "tree_heads")))
+            .collect()
+    }
+
+    /// The signed tree head of the largest tree.
+    pub async fn latest_tree_head(&mut self) -> Result<Option<StoredTreeHead>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tree_size, root, signed_at, signature, key_id FROM tree_heads ORDER BY tree_size DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *self.transaction)
+        .await?;
+        row.as_ref().map(|row| tree_head_from(&Columns::new(row, "tree_heads"))).transpose()
+    }
+}
+
+/// Checks an entry's MAC: `(record, stored MAC) → genuine?`.
+pub type MacCheck = dyn Fn(&[u8], Option<&[u8]>) -> bool + Send + Sync;
+
+/// Arbitrary constant naming the audit sequencer's lock on PostgreSQL.
+const SEQUENCER_LOCK: i64 = 0x5157_4c41_0002;
+
+fn tree_head_from(columns: &Columns<'_>) -> Result<StoredTreeHead, StoreError> {
+    Ok(StoredTreeHead {
+        tree_size: columns.int("tree_size")?,
+        root: columns.bytes("root")?,
+        signed_at: columns.int("signed_at")?,
+        signature: columns.bytes("signature")?,
+        key_id: columns.text("key_id")?,
+    })
 }
 
 fn entry_from(columns: &Columns<'_>) -> Result<AuditEntry, StoreError> {

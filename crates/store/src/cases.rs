@@ -61,8 +61,9 @@ impl Tx {
         u64::try_from(serial).map_err(|_| StoreError::Corrupt { table: "case_counters", column: "last_serial" })
     }
 
-    /// Stores a new case.
+    /// Stores a new case (its narrative sealed with the case's data key).
     pub async fn insert_case(&mut self, case: &Case) -> Result<(), StoreError> {
+        let narrative = self.seal_narrative(case).await?;
         sqlx::query(
             "INSERT INTO cases (id, agency_id, office_id, kind, reference, category_code, subcategory_code, status,
                 narrative, assigned_user_id, assigned_team_id, origin_referral_id, outcome, created_by, created_at,
@@ -77,7 +78,7 @@ impl Tx {
         .bind(&case.category)
         .bind(case.subcategory.as_deref())
         .bind(case.status.code())
-        .bind(case.narrative.as_ref().map(|text| text.as_str().to_string()))
+        .bind(narrative)
         .bind(opt_id_text(case.assigned_user_id))
         .bind(opt_id_text(case.assigned_team_id))
         .bind(opt_id_text(case.origin_referral_id))
@@ -93,23 +94,37 @@ impl Tx {
         Ok(())
     }
 
-    /// One case.
+    /// One case, its narrative opened (absent when shredded).
     pub async fn case(&mut self, id: CaseId) -> Result<Option<Case>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"));
         let row = sqlx::query(sql).bind(id_text(id)).fetch_optional(&mut *self.transaction).await?;
-        row.as_ref().map(|row| case_from(&Columns::new(row, "cases"))).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let columns = Columns::new(&row, "cases");
+        let mut case = case_from(&columns)?;
+        if let Some(sealed) = columns.opt_bytes("narrative")? {
+            case.narrative = self.open(case.id.as_uuid(), "narrative", "cases", &sealed).await?.map(Text::from_stored);
+        }
+        Ok(Some(case))
+    }
+
+    async fn seal_narrative(&mut self, case: &Case) -> Result<Option<Vec<u8>>, StoreError> {
+        match &case.narrative {
+            Some(text) => Ok(Some(self.seal(case.id.as_uuid(), "narrative", text.as_str()).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Writes the mutable fields of a case (status, assignment, outcome, narrative),
     /// provided it is still at `case.version`; the stored version is then one higher.
     pub async fn update_case(&mut self, case: &Case) -> Result<(), StoreError> {
+        let narrative = self.seal_narrative(case).await?;
         let result = sqlx::query(
             "UPDATE cases SET status = $1, narrative = $2, assigned_user_id = $3, assigned_team_id = $4,
                 outcome = $5, updated_at = $6, closed_at = $7, version = version + 1
              WHERE id = $8 AND version = $9",
         )
         .bind(case.status.code())
-        .bind(case.narrative.as_ref().map(|text| text.as_str().to_string()))
+        .bind(narrative)
         .bind(opt_id_text(case.assigned_user_id))
         .bind(opt_id_text(case.assigned_team_id))
         .bind(case.outcome.map(|outcome| outcome.code()))
@@ -120,6 +135,15 @@ impl Tx {
         .execute(&mut *self.transaction)
         .await?;
         if result.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Stale) }
+    }
+
+    /// The id of the case with a reference.
+    pub async fn case_id_by_reference(&mut self, reference: &str) -> Result<Option<CaseId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM cases WHERE reference = $1")
+            .bind(reference.trim().to_ascii_uppercase())
+            .fetch_optional(&mut *self.transaction)
+            .await?;
+        row.as_ref().map(|row| Columns::new(row, "cases").id("id")).transpose()
     }
 
     /// Links a centre case to the referral whose acceptance opened it.
@@ -136,7 +160,8 @@ impl Tx {
         Ok(())
     }
 
-    /// A page of an agency's cases, newest first.
+    /// A page of an agency's cases, newest first. Lists carry no narrative: it is opened
+    /// only when one case is read.
     pub async fn list_cases(&mut self, filter: &CaseFilter) -> Result<Page<Case>, StoreError> {
         let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE agency_id = $1");
         let mut binds: Vec<Bind> = vec![Bind::Text(id_text(filter.agency_id))];
@@ -306,6 +331,7 @@ enum Bind {
     Int(i64),
 }
 
+/// A case from its row, without its sealed narrative (opened by the caller that needs it).
 fn case_from(columns: &Columns<'_>) -> Result<Case, StoreError> {
     Ok(Case {
         id: columns.id("id")?,
@@ -316,7 +342,7 @@ fn case_from(columns: &Columns<'_>) -> Result<Case, StoreError> {
         category: columns.text("category_code")?,
         subcategory: columns.opt_text("subcategory_code")?,
         status: columns.code("status", CaseStatus::parse)?,
-        narrative: columns.opt_text("narrative")?.map(Text::from_stored),
+        narrative: None,
         assigned_user_id: columns.opt_id("assigned_user_id")?,
         assigned_team_id: columns.opt_id("assigned_team_id")?,
         origin_referral_id: columns.opt_id("origin_referral_id")?,

@@ -69,6 +69,10 @@ impl<'a> Columns<'a> {
         self.row.try_get::<Vec<u8>, _>(column).map_err(|_| self.corrupt(column))
     }
 
+    pub(crate) fn opt_bytes(&self, column: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.row.try_get::<Option<Vec<u8>>, _>(column).map_err(|_| self.corrupt(column))
+    }
+
     pub(crate) fn id<T: RecordId>(&self, column: &'static str) -> Result<T, StoreError> {
         let text = self.text(column)?;
         Uuid::try_parse(&text).map(T::from_uuid).map_err(|_| self.corrupt(column))

@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL, and the transaction type every query runs in.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::StoreError;
+use crate::vault::{DataKey, MasterKeys};
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,12 +29,14 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// PostgreSQL only: the schema to use (tests use a fresh schema each).
     pub schema: Option<String>,
+    /// The master keys that wrap the data keys (never stored in the database).
+    pub keys: MasterKeys,
 }
 
 impl StoreOptions {
     /// Options for `url` with the default pool size.
-    pub fn new(url: impl Into<String>) -> StoreOptions {
-        StoreOptions { url: url.into(), max_connections: 8, schema: None }
+    pub fn new(url: impl Into<String>, keys: MasterKeys) -> StoreOptions {
+        StoreOptions { url: url.into(), max_connections: 8, schema: None, keys }
     }
 }
 
@@ -45,6 +49,7 @@ pub struct Store {
     /// letting them collide in SQLite, turns lock contention into a fair queue and
     /// avoids the deadlock of two deferred transactions both upgrading to write.
     write_lock: Option<Arc<Mutex<()>>>,
+    keys: Arc<MasterKeys>,
 }
 
 impl Store {
@@ -94,7 +99,7 @@ impl Store {
             .connect(&options.url)
             .await?;
         let write_lock = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { pool, dialect, write_lock })
+        Ok(Store { pool, dialect, write_lock, keys: Arc::new(options.keys.clone()) })
     }
 
     /// The dialect.
@@ -112,14 +117,19 @@ impl Store {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { transaction, dialect: self.dialect, _guard: guard })
+        Ok(Tx { transaction, dialect: self.dialect, keys: self.keys.clone(), data_keys: HashMap::new(), _guard: guard })
     }
 
     /// Begins a transaction that only reads (no in-process write lock on SQLite: WAL
     /// readers do not block the writer).
     pub async fn read(&self) -> Result<Tx, StoreError> {
         let transaction = self.pool.begin().await?;
-        Ok(Tx { transaction, dialect: self.dialect, _guard: None })
+        Ok(Tx { transaction, dialect: self.dialect, keys: self.keys.clone(), data_keys: HashMap::new(), _guard: None })
+    }
+
+    /// The master keys.
+    pub fn keys(&self) -> &MasterKeys {
+        &self.keys
     }
 
     /// A plain connection from the pool, outside any transaction (migrations, probes).
@@ -168,6 +178,10 @@ impl Store {
 pub struct Tx {
     pub(crate) transaction: Transaction<'static, Any>,
     pub(crate) dialect: Dialect,
+    pub(crate) keys: Arc<MasterKeys>,
+    /// Data keys opened in this transaction (`None`: shredded), so that a case read
+    /// with its notes unwraps its key once.
+    pub(crate) data_keys: HashMap<uuid::Uuid, Option<Arc<DataKey>>>,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 

@@ -21,6 +21,27 @@ pub enum StoreError {
     /// The record changed since it was read (optimistic concurrency).
     #[error("stale version")]
     Stale,
+    /// A migration's text differs from the one applied to this database.
+    #[error(
+        "migration {version} differs from the one applied to this database; recreate the database or restore the migration"
+    )]
+    MigrationChanged {
+        /// The migration version.
+        version: i64,
+    },
+    /// The content's data key was destroyed (crypto-shredding): it can no longer be read
+    /// or written.
+    #[error("content shredded")]
+    Shredded,
+    /// Sealed content failed authentication (altered, or sealed under another key).
+    #[error("sealed content in {table} failed to open")]
+    Unsealable {
+        /// The table.
+        table: &'static str,
+    },
+    /// A data key was wrapped by a master key that is not configured.
+    #[error("data key wrapped by unknown master key {0}")]
+    UnknownMasterKey(String),
     /// The schema is not at the version this binary expects.
     #[error("database schema is at version {found}, this binary needs {expected}; run `sila migrate`")]
     SchemaVersion {

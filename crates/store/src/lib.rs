@@ -20,14 +20,16 @@ mod connect;
 mod consents;
 mod directory;
 mod error;
+mod keyring;
 mod migrate;
 mod persons;
 mod protocols;
 mod referrals;
 mod sessions;
+mod vault;
 mod work;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, RawAuditRow, StoredTreeHead};
 pub use cases::{CaseFilter, CaseScope};
 pub use connect::{Dialect, Store, StoreOptions, Tx};
 pub use directory::NewUser;
@@ -36,6 +38,7 @@ pub use migrate::MIGRATIONS;
 pub use persons::PersonScope;
 pub use referrals::{ReferralBox, ReferralFilter};
 pub use sessions::{IdempotencyClaim, IdempotentResponse, SessionRecord};
+pub use vault::{MasterKey, MasterKeys};
 pub use work::{CaseTransfer, RiskAssessmentRecord};
 
 /// A page of a list, ordered newest first, with the cursor of the next page.

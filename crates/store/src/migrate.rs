@@ -15,10 +15,17 @@ use crate::error::StoreError;
 /// The migrations: (version, name, SQLite text, PostgreSQL text).
 pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
     1,
-    "referral_loop",
-    include_str!("../../../migrations/sqlite/0001_referral_loop.sql"),
-    include_str!("../../../migrations/postgres/0001_referral_loop.sql"),
+    "initial",
+    include_str!("../../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../../migrations/postgres/0001_initial.sql"),
 )];
+
+/// SHA-256 of a migration's text, recorded when applied: a migration edited after it
+/// was applied somewhere is caught at start instead of failing later on a column.
+fn checksum(script: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(script.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
 
 /// Arbitrary constant naming Sila's migration lock on PostgreSQL.
 const MIGRATION_LOCK: i64 = 0x5157_4c41_0001;
@@ -44,29 +51,34 @@ impl Store {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY,
                     name TEXT NOT NULL,
+                    checksum TEXT NOT NULL,
                     applied_at BIGINT NOT NULL
                 )",
             )
             .await?;
         let mut applied = Vec::new();
         for (version, name, sqlite, postgres) in MIGRATIONS {
-            let exists = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&mut *connection)
-                .await?
-                .is_some();
-            if exists {
-                continue;
-            }
             let script = match self.dialect() {
                 Dialect::Sqlite => *sqlite,
                 Dialect::Postgres => *postgres,
             };
+            let applied_before = sqlx::query("SELECT checksum FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *connection)
+                .await?;
+            if let Some(row) = applied_before {
+                let recorded: String = row.try_get("checksum")?;
+                if recorded != checksum(script) {
+                    return Err(StoreError::MigrationChanged { version: *version });
+                }
+                continue;
+            }
             let mut transaction = sqlx::Connection::begin(&mut *connection).await?;
             sqlx::raw_sql(sqlx::AssertSqlSafe(script)).execute(&mut *transaction).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(*version)
                 .bind(*name)
+                .bind(checksum(script))
                 .bind(jiff::Timestamp::now().as_microsecond())
                 .execute(&mut *transaction)
                 .await?;
@@ -102,10 +114,30 @@ impl Store {
         Ok(row.try_get::<i64, _>("version")?)
     }
 
-    /// Fails unless the schema is exactly at the version this binary was built for.
+    /// Fails unless the schema is exactly at the version this binary was built for, with
+    /// the same migration texts.
     pub async fn check_schema(&self) -> Result<(), StoreError> {
         let expected = MIGRATIONS.last().map(|migration| migration.0).unwrap_or(0);
         let found = self.schema_version().await?;
-        if found == expected { Ok(()) } else { Err(StoreError::SchemaVersion { found, expected }) }
+        if found != expected {
+            return Err(StoreError::SchemaVersion { found, expected });
+        }
+        let mut connection = self.pool_connection().await?;
+        for (version, _, sqlite, postgres) in MIGRATIONS {
+            let script = if self.dialect() == Dialect::Sqlite { *sqlite } else { *postgres };
+            let recorded = sqlx::query("SELECT checksum FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(|_| StoreError::MigrationChanged { version: *version })?;
+            let matches = match recorded {
+                Some(row) => row.try_get::<String, _>("checksum").is_ok_and(|value| value == checksum(script)),
+                None => false,
+            };
+            if !matches {
+                return Err(StoreError::MigrationChanged { version: *version });
+            }
+        }
+        Ok(())
     }
 }

@@ -50,6 +50,16 @@ impl Tx {
     /// Stores a new referral and its data classes.
     pub async fn insert_referral(&mut self, referral: &Referral) -> Result<(), StoreError> {
         let due = |step| referral.due.get(&step).copied().map(micros);
+        let owner = referral.id.as_uuid();
+        let (Some(reason), Some(packet)) = (&referral.reason, &referral.packet) else {
+            return Err(StoreError::Shredded);
+        };
+        let reason = self.seal(owner, "reason", reason.as_str()).await?;
+        let packet = self.seal(owner, "packet", &encode_packet(packet)).await?;
+        let status_reason = match &referral.status_reason {
+            Some(text) => Some(self.seal(owner, "status_reason", text.as_str()).await?),
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO referrals (id, case_id, from_agency_id, from_office_id, to_agency_id, to_office_id,
                 protocol_id, priority, reason, status, status_reason, outcome, authority_agency_id,
@@ -66,14 +76,14 @@ impl Tx {
         .bind(id_text(referral.to_office_id))
         .bind(id_text(referral.protocol_id))
         .bind(referral.priority.code())
-        .bind(referral.reason.as_str())
+        .bind(reason)
         .bind(referral.status.code())
-        .bind(referral.status_reason.as_ref().map(|text| text.as_str().to_string()))
+        .bind(status_reason)
         .bind(referral.outcome.map(|outcome| outcome.code()))
         .bind(opt_id_text(referral.authority_agency_id))
         .bind(opt_id_text(referral.redirected_from_id))
         .bind(opt_id_text(referral.centre_case_id))
-        .bind(encode_packet(&referral.packet))
+        .bind(packet)
         .bind(id_text(referral.created_by))
         .bind(micros(referral.created_at))
         .bind(micros(referral.updated_at))
@@ -121,6 +131,10 @@ impl Tx {
     /// `referral.version`; the stored version is then one higher.
     pub async fn update_referral(&mut self, referral: &Referral) -> Result<(), StoreError> {
         let reached = |step| referral.reached.get(&step).copied().map(micros);
+        let status_reason = match &referral.status_reason {
+            Some(text) => Some(self.seal(referral.id.as_uuid(), "status_reason", text.as_str()).await?),
+            None => None,
+        };
         let result = sqlx::query(
             "UPDATE referrals SET status = $1, status_reason = $2, outcome = $3, authority_agency_id = $4,
                 centre_case_id = $5, updated_at = $6, received_at = $7, decided_at = $8, first_contact_at = $9,
@@ -128,7 +142,7 @@ impl Tx {
              WHERE id = $11 AND version = $12",
         )
         .bind(referral.status.code())
-        .bind(referral.status_reason.as_ref().map(|text| text.as_str().to_string()))
+        .bind(status_reason)
         .bind(referral.outcome.map(|outcome| outcome.code()))
         .bind(opt_id_text(referral.authority_agency_id))
         .bind(opt_id_text(referral.centre_case_id))
@@ -227,6 +241,18 @@ impl Tx {
                 reached.insert(step, at);
             }
         }
+        let owner = id.as_uuid();
+        let reason = self.open(owner, "reason", "referrals", &columns.bytes("reason")?).await?;
+        let packet = match self.open(owner, "packet", "referrals", &columns.bytes("packet")?).await? {
+            Some(text) => {
+                Some(decode_packet(&text).ok_or(StoreError::Corrupt { table: "referrals", column: "packet" })?)
+            }
+            None => None,
+        };
+        let status_reason = match columns.opt_bytes("status_reason")? {
+            Some(sealed) => self.open(owner, "status_reason", "referrals", &sealed).await?,
+            None => None,
+        };
         Ok(Referral {
             id,
             case_id: columns.id("case_id")?,
@@ -236,16 +262,15 @@ impl Tx {
             to_office_id: columns.id("to_office_id")?,
             protocol_id: columns.id("protocol_id")?,
             priority: columns.code("priority", Priority::parse)?,
-            reason: Text::from_stored(columns.text("reason")?),
+            reason: reason.map(Text::from_stored),
             data_classes,
             status: columns.code("status", ReferralStatus::parse)?,
-            status_reason: columns.opt_text("status_reason")?.map(Text::from_stored),
+            status_reason: status_reason.map(Text::from_stored),
             outcome: columns.opt_code("outcome", Outcome::parse)?,
             authority_agency_id: columns.opt_id("authority_agency_id")?,
             redirected_from_id: columns.opt_id("redirected_from_id")?,
             centre_case_id: columns.opt_id("centre_case_id")?,
-            packet: decode_packet(&columns.text("packet")?)
-                .ok_or(StoreError::Corrupt { table: "referrals", column: "packet" })?,
+            packet,
             created_by: columns.id("created_by")?,
             created_at: columns.instant("created_at")?,
             updated_at: columns.instant("updated_at")?,

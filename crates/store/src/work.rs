@@ -63,6 +63,12 @@ impl Tx {
             .map(|(item, answer)| format!("{item}={}", answer.code()))
             .collect::<Vec<_>>()
             .join(";");
+        let owner = record.case_id.as_uuid();
+        let answers = self.seal(owner, "risk.answers", &answers).await?;
+        let judgement = match &record.assessment.judgement_reason {
+            Some(text) => Some(self.seal(owner, "risk.judgement", text.as_str()).await?),
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO risk_assessments (id, case_id, instrument_code, instrument_version, answers, score,
                 score_level, level, judgement_reason, assessed_by, created_at)
@@ -76,7 +82,7 @@ impl Tx {
         .bind(i64::from(record.assessment.score))
         .bind(record.assessment.score_level.code())
         .bind(record.assessment.level.code())
-        .bind(record.assessment.judgement_reason.as_ref().map(|text| text.as_str().to_string()))
+        .bind(judgement)
         .bind(id_text(record.assessed_by))
         .bind(micros(record.created_at))
         .execute(&mut *self.transaction)
@@ -84,26 +90,36 @@ impl Tx {
         Ok(())
     }
 
-    /// A case's assessments, newest first.
+    /// A case's assessments, newest first. After shredding, scores and levels remain
+    /// (statistics need them) but the answers and the judgement reason are gone.
     pub async fn risk_assessments(&mut self, case: CaseId) -> Result<Vec<RiskAssessmentRecord>, StoreError> {
-        sqlx::query(
+        let rows = sqlx::query(
             "SELECT id, case_id, instrument_code, instrument_version, answers, score, score_level, level,
                 judgement_reason, assessed_by, created_at
              FROM risk_assessments WHERE case_id = $1 ORDER BY created_at DESC, id DESC",
         )
         .bind(id_text(case))
         .fetch_all(&mut *self.transaction)
-        .await?
-        .iter()
-        .map(|row| {
+        .await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
             let columns = Columns::new(row, "risk_assessments");
             let corrupt = |column| StoreError::Corrupt { table: "risk_assessments", column };
+            let owner = case.as_uuid();
+            let answers_text = self
+                .open(owner, "risk.answers", "risk_assessments", &columns.bytes("answers")?)
+                .await?
+                .unwrap_or_default();
+            let judgement = match columns.opt_bytes("judgement_reason")? {
+                Some(sealed) => self.open(owner, "risk.judgement", "risk_assessments", &sealed).await?,
+                None => None,
+            };
             let mut answers = BTreeMap::new();
-            for pair in columns.text("answers")?.split(';').filter(|pair| !pair.is_empty()) {
+            for pair in answers_text.split(';').filter(|pair| !pair.is_empty()) {
                 let (item, answer) = pair.split_once('=').ok_or(corrupt("answers"))?;
                 answers.insert(item.to_string(), Answer::parse(answer).map_err(|_| corrupt("answers"))?);
             }
-            Ok(RiskAssessmentRecord {
+            records.push(RiskAssessmentRecord {
                 id: columns.id("id")?,
                 case_id: columns.id("case_id")?,
                 instrument_code: columns.text("instrument_code")?,
@@ -114,24 +130,28 @@ impl Tx {
                     score: u32::try_from(columns.int("score")?).map_err(|_| corrupt("score"))?,
                     score_level: columns.code("score_level", RiskLevel::parse)?,
                     level: columns.code("level", RiskLevel::parse)?,
-                    judgement_reason: columns.opt_text("judgement_reason")?.map(Text::from_stored),
+                    judgement_reason: judgement.map(Text::from_stored),
                 },
                 assessed_by: columns.id("assessed_by")?,
                 created_at: columns.instant("created_at")?,
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(records)
     }
 
     /// Stores a note (and the named readers of a restricted note).
     pub async fn insert_note(&mut self, note: &Note) -> Result<(), StoreError> {
+        let text = match &note.text {
+            Some(text) => self.seal(note.case_id.as_uuid(), "note", text.as_str()).await?,
+            None => return Err(StoreError::Shredded),
+        };
         sqlx::query(
             "INSERT INTO notes (id, case_id, level, text, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id_text(note.id))
         .bind(id_text(note.case_id))
         .bind(note.level.code())
-        .bind(note.text.as_str())
+        .bind(text)
         .bind(id_text(note.author_id))
         .bind(micros(note.created_at))
         .execute(&mut *self.transaction)
@@ -146,7 +166,8 @@ impl Tx {
         Ok(())
     }
 
-    /// A case's notes, oldest first. The caller filters by level.
+    /// A case's notes, oldest first, their text opened (absent when shredded). The
+    /// caller filters by level.
     pub async fn notes(&mut self, case: CaseId) -> Result<Vec<Note>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, case_id, level, text, author_id, created_at FROM notes WHERE case_id = $1 ORDER BY created_at, id",
@@ -169,7 +190,7 @@ impl Tx {
                 id,
                 case_id: columns.id("case_id")?,
                 level: columns.code("level", NoteLevel::parse)?,
-                text: Text::from_stored(columns.text("text")?),
+                text: self.open(case.as_uuid(), "note", "notes", &columns.bytes("text")?).await?.map(Text::from_stored),
                 author_id: columns.id("author_id")?,
                 readers,
                 created_at: columns.instant("created_at")?,

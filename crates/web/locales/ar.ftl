@@ -133,6 +133,10 @@ field-body = الطلب
 field-idempotency_key = مفتاح عدم التكرار
 field-subject = السجل
 field-actor = المستخدم
+field-tree_size = حجم الشجرة
+field-first = الحجم الأول
+field-second = الحجم الثاني
+field-index = رقم القيد
 
 ## Data classes
 

@@ -133,6 +133,10 @@ field-body = Request
 field-idempotency_key = Idempotency key
 field-subject = Record
 field-actor = User
+field-tree_size = Tree size
+field-first = First size
+field-second = Second size
+field-index = Leaf index
 
 ## Data classes
 

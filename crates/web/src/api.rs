@@ -59,7 +59,8 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
     let public = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::create_session))
         .routes(routes!(health::healthz))
-        .routes(routes!(health::readyz));
+        .routes(routes!(health::readyz))
+        .routes(routes!(audit::public_key));
     let protected = OpenApiRouter::new()
         .routes(routes!(session::delete_session))
         .routes(routes!(session::me))
@@ -85,6 +86,9 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(referrals::get_referral))
         .routes(routes!(referrals::transition_referral))
         .routes(routes!(audit::audit))
+        .routes(routes!(audit::tree_head))
+        .routes(routes!(audit::inclusion))
+        .routes(routes!(audit::consistency))
         // Layers run outside-in in reverse order of addition: the actor is resolved
         // first, then the idempotency key (which is per user) is applied.
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::idempotency))

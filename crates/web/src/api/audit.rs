@@ -26,7 +26,7 @@ pub struct AuditQuery {
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntryOut {
-    /// Position in the log.
+    /// Position in the log (append order).
     pub index: i64,
     /// When.
     pub at: String,
@@ -72,4 +72,162 @@ pub async fn audit(
             })
             .collect(),
     ))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A signed tree head. Hashes and signatures are base64.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreeHeadOut {
+    /// Entries in the tree.
+    pub tree_size: u64,
+    /// The Merkle root (RFC 6962).
+    pub root: String,
+    /// When it was signed.
+    pub signed_at: String,
+    /// Ed25519 signature over `"SILA-STH" 0x01 ‖ size (u64, big-endian) ‖ time (µs, i64) ‖ root`.
+    pub signature: String,
+    /// Id of the signing key.
+    pub key_id: String,
+    /// The public key that verifies it.
+    pub public_key: String,
+}
+
+/// The latest signed tree head; signs a new one when the log has grown (auditors).
+#[utoipa::path(get, path = "/api/v1/audit/tree-head", tag = "audit", security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = TreeHeadOut), (status = 403, body = ErrorBody)))]
+pub async fn tree_head(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Json<TreeHeadOut>, ApiError> {
+    let head = state.app.tree_head(&actor).await?;
+    let (public_key, _) = state.app.audit_public_key();
+    Ok(Json(TreeHeadOut {
+        tree_size: head.tree_size,
+        root: b64(&head.root),
+        signed_at: head.signed_at.to_string(),
+        signature: b64(&head.signature),
+        key_id: head.key_id,
+        public_key: b64(&public_key),
+    }))
+}
+
+/// The audit public key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKeyOut {
+    /// `Ed25519`.
+    pub algorithm: String,
+    /// Key id.
+    pub key_id: String,
+    /// The key, base64.
+    pub public_key: String,
+}
+
+/// The public key that signs tree heads (anyone may fetch it to verify).
+#[utoipa::path(get, path = "/api/v1/audit/public-key", tag = "audit", responses((status = 200, body = PublicKeyOut)))]
+pub async fn public_key(State(state): State<AppState>) -> Json<PublicKeyOut> {
+    let (key, id) = state.app.audit_public_key();
+    Json(PublicKeyOut { algorithm: "Ed25519".into(), key_id: id, public_key: b64(&key) })
+}
+
+/// An inclusion proof query.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InclusionQuery {
+    /// Leaf index (0-based).
+    pub index: Option<String>,
+    /// Tree size.
+    pub tree_size: Option<String>,
+}
+
+/// An inclusion proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionOut {
+    /// Leaf index.
+    pub leaf_index: u64,
+    /// Tree size.
+    pub tree_size: u64,
+    /// The leaf hash.
+    pub leaf_hash: String,
+    /// The audit path.
+    pub proof: Vec<String>,
+    /// The root of the tree of that size.
+    pub root: String,
+}
+
+fn number(field: &str, value: Option<&str>) -> Result<u64, ApiError> {
+    value.unwrap_or("").trim().parse().map_err(|_| {
+        ApiError::field(
+            field,
+            if value.is_none() { sila_domain::Problem::Required } else { sila_domain::Problem::UnknownValue },
+        )
+    })
+}
+
+/// Proves that the entry at `index` is in the tree of `tree_size` (auditors).
+#[utoipa::path(get, path = "/api/v1/audit/proof/inclusion", tag = "audit", security(("session" = []), ("bearer" = [])),
+    params(InclusionQuery),
+    responses((status = 200, body = InclusionOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn inclusion(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    QueryParams(query): QueryParams<InclusionQuery>,
+) -> Result<Json<InclusionOut>, ApiError> {
+    let index = number("index", query.index.as_deref())?;
+    let tree_size = number("tree_size", query.tree_size.as_deref())?;
+    let proof = state.app.inclusion_proof(&actor, index, tree_size).await?;
+    Ok(Json(InclusionOut {
+        leaf_index: proof.leaf_index,
+        tree_size: proof.tree_size,
+        leaf_hash: b64(&proof.leaf_hash),
+        proof: proof.proof.iter().map(|hash| b64(hash)).collect(),
+        root: b64(&proof.root),
+    }))
+}
+
+/// A consistency proof query.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ConsistencyQuery {
+    /// The earlier tree size.
+    pub first: Option<String>,
+    /// The later tree size.
+    pub second: Option<String>,
+}
+
+/// A consistency proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyOut {
+    /// The earlier size.
+    pub first: u64,
+    /// The later size.
+    pub second: u64,
+    /// The proof.
+    pub proof: Vec<String>,
+    /// The earlier root.
+    pub first_root: String,
+    /// The later root.
+    pub second_root: String,
+}
+
+/// Proves that the tree of `second` entries extends the tree of `first` (auditors).
+#[utoipa::path(get, path = "/api/v1/audit/proof/consistency", tag = "audit", security(("session" = []), ("bearer" = [])),
+    params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn consistency(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    QueryParams(query): QueryParams<ConsistencyQuery>,
+) -> Result<Json<ConsistencyOut>, ApiError> {
+    let first = number("first", query.first.as_deref())?;
+    let second = number("second", query.second.as_deref())?;
+    let proof = state.app.consistency_proof(&actor, first, second).await?;
+    Ok(Json(ConsistencyOut {
+        first: proof.first,
+        second: proof.second,
+        proof: proof.proof.iter().map(|hash| b64(hash)).collect(),
+        first_root: b64(&proof.first_root),
+        second_root: b64(&proof.second_root),
+    }))
 }

@@ -106,6 +106,7 @@ fn detail(view: &CaseView) -> CaseDetailOut {
         referrals: view.referrals.iter().map(ReferralOut::from).collect(),
         origin_referral: view.origin.as_ref().map(ReferralOut::from),
         timeline: view.events.iter().map(EventOut::from).collect(),
+        content_shredded: view.shredded,
     }
 }
 

@@ -254,8 +254,8 @@ pub struct NoteOut {
     pub id: String,
     /// Level.
     pub level: String,
-    /// Text.
-    pub text: String,
+    /// Text (absent once the case's content was shredded).
+    pub text: Option<String>,
     /// Author.
     pub author_id: String,
     /// Named readers of a restricted note.
@@ -269,7 +269,7 @@ impl From<&Note> for NoteOut {
         NoteOut {
             id: note.id.to_string(),
             level: note.level.code().into(),
-            text: note.text.as_str().into(),
+            text: note.text.as_ref().map(|text| text.as_str().to_string()),
             author_id: note.author_id.to_string(),
             readers: note.readers.iter().map(ToString::to_string).collect(),
             created_at: note.created_at.to_string(),
@@ -356,4 +356,6 @@ pub struct CaseDetailOut {
     pub origin_referral: Option<ReferralOut>,
     /// The timeline.
     pub timeline: Vec<EventOut>,
+    /// The case's retention ended: its narrative, notes and answers are gone for good.
+    pub content_shredded: bool,
 }

@@ -157,8 +157,8 @@ pub struct ReferralOut {
     pub protocol_id: String,
     /// Priority.
     pub priority: String,
-    /// Why.
-    pub reason: String,
+    /// Why (absent once the content was shredded).
+    pub reason: Option<String>,
     /// Data classes carried.
     pub data_classes: Vec<String>,
     /// Status (FHIR Task spelling).
@@ -214,7 +214,7 @@ impl From<&ReferralView> for ReferralOut {
             to_office_id: referral.to_office_id.to_string(),
             protocol_id: referral.protocol_id.to_string(),
             priority: referral.priority.code().into(),
-            reason: referral.reason.as_str().into(),
+            reason: referral.reason.as_ref().map(|text| text.as_str().to_string()),
             data_classes: referral.data_classes.iter().map(|class| class.code().to_string()).collect(),
             status: referral.status.code().into(),
             status_reason: referral.status_reason.as_ref().map(|text| text.as_str().to_string()),
@@ -223,11 +223,8 @@ impl From<&ReferralView> for ReferralOut {
             centre_case_id: referral.centre_case_id.map(|id| id.to_string()),
             redirected_from_id: referral.redirected_from_id.map(|id| id.to_string()),
             deadlines,
-            shared: receiver.then(|| {
-                SharedOut::new(
-                    &referral.packet,
-                    referral.data_classes.contains(&sila_domain::consent::DataClass::Contact),
-                )
+            shared: referral.packet.as_ref().filter(|_| receiver).map(|packet| {
+                SharedOut::new(packet, referral.data_classes.contains(&sila_domain::consent::DataClass::Contact))
             }),
             created_at: referral.created_at.to_string(),
             updated_at: referral.updated_at.to_string(),

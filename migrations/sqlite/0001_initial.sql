@@ -1,7 +1,11 @@
 -- Sila schema, version 1: agencies and people, persons, cases, consent, protocols,
--- referrals, notes, the audit log, sessions and idempotency keys.
--- Ids are UUID text (the Any driver binds text on both databases); instants are microseconds since 1970 (BIGINT); dates are
--- 'YYYY-MM-DD' text; flags are 0/1 integers. The SQLite file has the same tables.
+-- referrals, notes, the audit log with its Merkle tree heads, data keys, sign-in
+-- security (two-factor, throttling, API tokens), break-glass, conflicts of interest,
+-- alerts, sessions and idempotency keys.
+-- Ids are UUID text; instants are microseconds since 1970 (BIGINT); dates are
+-- 'YYYY-MM-DD' text; flags are 0/1 integers; sealed content (narratives, notes,
+-- assessment answers, referral packets) is BLOB: version byte, nonce, ciphertext.
+-- The PostgreSQL file has the same tables.
 
 CREATE TABLE agencies (
     id TEXT PRIMARY KEY,
@@ -43,6 +47,9 @@ CREATE TABLE users (
     password_hash TEXT NOT NULL,
     language TEXT NOT NULL DEFAULT 'ar',
     disabled BIGINT NOT NULL DEFAULT 0,
+    -- The TOTP secret, sealed with the user's data key; enrolled once confirmed.
+    totp_secret BLOB,
+    totp_enrolled BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -168,7 +175,7 @@ CREATE TABLE cases (
     category_code TEXT NOT NULL REFERENCES categories (code),
     subcategory_code TEXT REFERENCES categories (code),
     status TEXT NOT NULL,
-    narrative TEXT,
+    narrative BLOB,
     assigned_user_id TEXT REFERENCES users (id),
     assigned_team_id TEXT REFERENCES teams (id),
     origin_referral_id TEXT,
@@ -196,11 +203,11 @@ CREATE TABLE risk_assessments (
     case_id TEXT NOT NULL REFERENCES cases (id),
     instrument_code TEXT NOT NULL,
     instrument_version BIGINT NOT NULL,
-    answers TEXT NOT NULL,
+    answers BLOB NOT NULL,
     score BIGINT NOT NULL,
     score_level TEXT NOT NULL,
     level TEXT NOT NULL,
-    judgement_reason TEXT,
+    judgement_reason BLOB,
     assessed_by TEXT NOT NULL REFERENCES users (id),
     created_at BIGINT NOT NULL
 );
@@ -240,14 +247,14 @@ CREATE TABLE referrals (
     to_office_id TEXT NOT NULL REFERENCES offices (id),
     protocol_id TEXT NOT NULL REFERENCES protocols (id),
     priority TEXT NOT NULL,
-    reason TEXT NOT NULL,
+    reason BLOB NOT NULL,
     status TEXT NOT NULL,
-    status_reason TEXT,
+    status_reason BLOB,
     outcome TEXT,
     authority_agency_id TEXT REFERENCES agencies (id),
     redirected_from_id TEXT REFERENCES referrals (id),
     centre_case_id TEXT REFERENCES cases (id),
-    packet TEXT NOT NULL,
+    packet BLOB NOT NULL,
     created_by TEXT NOT NULL REFERENCES users (id),
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
@@ -285,7 +292,7 @@ CREATE TABLE notes (
     id TEXT PRIMARY KEY,
     case_id TEXT NOT NULL REFERENCES cases (id),
     level TEXT NOT NULL,
-    text TEXT NOT NULL,
+    text BLOB NOT NULL,
     author_id TEXT NOT NULL REFERENCES users (id),
     created_at BIGINT NOT NULL
 );
@@ -317,14 +324,43 @@ CREATE TABLE centre_first_bypasses (
 );
 
 -- The audit log: one row per audited event, its canonical encoding in `record`.
--- `id` gives the append order; the Merkle log of the confidentiality issue is built on it.
+-- `id` is the append order; `leaf_index` the position in the Merkle tree, assigned by
+-- the sequencer in the order entries become visible (so that concurrent transactions
+-- committing out of id order never leave a hole in a signed tree); `leaf_hash` is
+-- SHA-256(0x00 || record) and `mac` binds index and hash under the server's audit key,
+-- so that `sila audit verify` can name the exact entry that was altered.
 CREATE TABLE audit_entries (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     at BIGINT NOT NULL,
     actor_id TEXT,
     action TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    record BYTEA NOT NULL
+    record BLOB NOT NULL,
+    leaf_index BIGINT UNIQUE,
+    leaf_hash BLOB,
+    mac BLOB
+);
+CREATE INDEX audit_entries_unsequenced ON audit_entries (leaf_index, id);
+CREATE INDEX audit_entries_actor ON audit_entries (actor_id, id);
+
+-- Signed tree heads: the size and root of the Merkle tree at a moment, signed with the
+-- server's Ed25519 key (whose public half is published).
+CREATE TABLE tree_heads (
+    tree_size BIGINT PRIMARY KEY,
+    root BLOB NOT NULL,
+    signed_at BIGINT NOT NULL,
+    signature BLOB NOT NULL,
+    key_id TEXT NOT NULL
+);
+
+-- Per-record data keys (a case, a referral, a user's secrets), wrapped by a master key
+-- that never enters the database. A shredded key is gone: its content is unreadable.
+CREATE TABLE data_keys (
+    owner_id TEXT PRIMARY KEY,
+    master_key_id TEXT,
+    wrapped BLOB,
+    created_at BIGINT NOT NULL,
+    shredded_at BIGINT
 );
 
 CREATE TABLE audit_subjects (
@@ -344,6 +380,60 @@ CREATE TABLE sessions (
     revoked_at BIGINT
 );
 CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Failed sign-ins per account and per client address, for lockout with back-off.
+CREATE TABLE sign_in_throttle (
+    throttle_key TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    last_failure_at BIGINT NOT NULL,
+    locked_until BIGINT
+);
+
+-- API tokens for integrations: stored as SHA-256 hashes, scoped, expiring, revocable.
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked_at BIGINT,
+    last_used_at BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+-- Break-glass: a supervisor's or manager's time-limited access outside the rules.
+CREATE TABLE break_glass_grants (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    reason BLOB NOT NULL,
+    granted_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX break_glass_user ON break_glass_grants (user_id, expires_at);
+
+-- Declared ties between a user and a person: the user is blocked from the person's cases.
+CREATE TABLE conflicts_of_interest (
+    user_id TEXT NOT NULL REFERENCES users (id),
+    person_id TEXT NOT NULL REFERENCES persons (id),
+    declared_by TEXT NOT NULL REFERENCES users (id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, person_id)
+);
+
+-- Each user's inbox.
+CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL,
+    subject_kind TEXT,
+    subject_id TEXT,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT
+);
+CREATE INDEX alerts_user ON alerts (user_id, created_at);
 
 CREATE TABLE idempotency_keys (
     user_id TEXT NOT NULL REFERENCES users (id),

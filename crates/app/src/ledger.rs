@@ -1,0 +1,411 @@
+//! The tamper-evident audit log: entries become leaves of an RFC 6962 Merkle tree, the
+//! tree's head is signed with the server's Ed25519 key, inclusion and consistency proofs
+//! are served to auditors, and [`App::verify_audit_log`] recomputes everything and names
+//! the first entry that was altered, forged or removed.
+
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+use sila_domain::audit::AuditRecord;
+use sila_domain::merkle::{self, CompactRange, Hash};
+use sila_store::{RawAuditRow, StoredTreeHead};
+
+use crate::access::{Action, Decision, Resource, authorize};
+use crate::keys::verify_signature;
+use crate::{Actor, App, AppError, RequestContext};
+
+/// A signed statement of the log's size and root at a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTreeHead {
+    /// Number of entries in the tree.
+    pub tree_size: u64,
+    /// The Merkle root.
+    pub root: Hash,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+    /// Ed25519 signature over [`SignedTreeHead::message`].
+    pub signature: Vec<u8>,
+    /// Id of the signing key.
+    pub key_id: String,
+}
+
+impl SignedTreeHead {
+    /// The bytes that are signed: `"SILA-STH" 0x01`, size (u64), time (i64 µs), root.
+    pub fn message(tree_size: u64, signed_at: Timestamp, root: &Hash) -> Vec<u8> {
+        let mut message = Vec::with_capacity(9 + 8 + 8 + 32);
+        message.extend_from_slice(b"SILA-STH");
+        message.push(1);
+        message.extend_from_slice(&tree_size.to_be_bytes());
+        message.extend_from_slice(&signed_at.as_microsecond().to_be_bytes());
+        message.extend_from_slice(root);
+        message
+    }
+
+    /// Whether the signature holds for `public_key`.
+    pub fn verify(&self, public_key: &[u8]) -> bool {
+        verify_signature(
+            public_key,
+            &SignedTreeHead::message(self.tree_size, self.signed_at, &self.root),
+            &self.signature,
+        )
+    }
+
+    fn from_stored(head: &StoredTreeHead) -> Result<SignedTreeHead, AppError> {
+        Ok(SignedTreeHead {
+            tree_size: u64::try_from(head.tree_size).map_err(|_| AppError::Internal("negative tree size".into()))?,
+            root: head.root.as_slice().try_into().map_err(|_| AppError::Internal("tree head root length".into()))?,
+            signed_at: Timestamp::from_microsecond(head.signed_at)
+                .map_err(|_| AppError::Internal("tree head time".into()))?,
+            signature: head.signature.clone(),
+            key_id: head.key_id.clone(),
+        })
+    }
+}
+
+/// An inclusion proof of one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InclusionProof {
+    /// The entry's leaf index.
+    pub leaf_index: u64,
+    /// The tree size the proof is for.
+    pub tree_size: u64,
+    /// The entry's leaf hash.
+    pub leaf_hash: Hash,
+    /// The audit path.
+    pub proof: Vec<Hash>,
+    /// The root of the tree of that size.
+    pub root: Hash,
+}
+
+/// A consistency proof between two tree sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsistencyProof {
+    /// The earlier size.
+    pub first: u64,
+    /// The later size.
+    pub second: u64,
+    /// The proof.
+    pub proof: Vec<Hash>,
+    /// The earlier root.
+    pub first_root: Hash,
+    /// The later root.
+    pub second_root: Hash,
+}
+
+/// What is wrong with the log, naming the entry or tree head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogProblem {
+    /// An entry's bytes, MAC, leaf hash or searchable columns do not agree.
+    Altered {
+        /// Its append position.
+        entry_id: i64,
+        /// Its leaf index, if sequenced.
+        leaf_index: Option<i64>,
+        /// What disagrees.
+        what: &'static str,
+    },
+    /// A leaf index has no entry (a row was deleted).
+    Missing {
+        /// The missing leaf index.
+        leaf_index: i64,
+    },
+    /// A signed tree head does not match the entries, or its signature fails.
+    TreeHead {
+        /// Its size.
+        tree_size: u64,
+        /// What is wrong.
+        what: &'static str,
+    },
+}
+
+impl std::fmt::Display for LogProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LogProblem::Altered { entry_id, leaf_index: Some(index), what } => {
+                write!(f, "entry {entry_id} (leaf {index}) was altered: {what}")
+            }
+            LogProblem::Altered { entry_id, leaf_index: None, what } => {
+                write!(f, "entry {entry_id} (not yet in the tree) was altered: {what}")
+            }
+            LogProblem::Missing { leaf_index } => write!(f, "the entry at leaf {leaf_index} is missing"),
+            LogProblem::TreeHead { tree_size, what } => write!(f, "the signed tree head of size {tree_size}: {what}"),
+        }
+    }
+}
+
+/// The result of recomputing the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries in the tree.
+    pub tree_size: u64,
+    /// Entries not (yet) in the tree.
+    pub pending: u64,
+    /// Signed tree heads checked.
+    pub heads_checked: usize,
+    /// The first problem found, in log order; `None` when the log is intact.
+    pub first_problem: Option<LogProblem>,
+}
+
+/// The root of the tree as far as this process has read it, so that a new tree head
+/// costs the new leaves only, not the whole log.
+#[derive(Debug, Default)]
+pub(crate) struct RootCache(Mutex<CompactRange>);
+
+const BATCH: i64 = 5_000;
+
+impl App {
+    /// Puts pending entries into the tree and, when it grew, signs a new tree head.
+    pub async fn sequence_and_sign(&self) -> Result<SignedTreeHead, AppError> {
+        let key = self.audit_key.clone();
+        let genuine = move |record: &[u8], mac: Option<&[u8]>| mac.is_some_and(|mac| mac == key.mac(record));
+        let mut tx = self.store.write().await?;
+        let size = tx.sequence_audit(10_000, &genuine).await?;
+        let latest = tx.latest_tree_head().await?;
+        if let Some(latest) = &latest
+            && latest.tree_size == size
+        {
+            tx.commit().await?;
+            return SignedTreeHead::from_stored(latest);
+        }
+        let root = self.root_of(&mut tx, size).await?;
+        let signed_at = self.now();
+        let tree_size = u64::try_from(size).map_err(|_| AppError::Internal("negative tree size".into()))?;
+        let signature = self.audit_key.sign(&SignedTreeHead::message(tree_size, signed_at, &root)).to_vec();
+        let head = SignedTreeHead { tree_size, root, signed_at, signature, key_id: self.audit_key.id().to_string() };
+        tx.insert_tree_head(&StoredTreeHead {
+            tree_size: size,
+            root: root.to_vec(),
+            signed_at: signed_at.as_microsecond(),
+            signature: head.signature.clone(),
+            key_id: head.key_id.clone(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(head)
+    }
+
+    /// The root of the first `size` leaves, extending this process's cached range.
+    async fn root_of(&self, tx: &mut sila_store::Tx, size: i64) -> Result<Hash, AppError> {
+        let start = {
+            let cached = self.root_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            i64::try_from(cached.size()).unwrap_or(i64::MAX)
+        };
+        let mut range = if start <= size {
+            self.root_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        } else {
+            CompactRange::new()
+        };
+        let mut from = i64::try_from(range.size()).unwrap_or(0);
+        while from < size {
+            let to = (from + BATCH).min(size);
+            for leaf in tx.audit_leaf_hash_range(from, to).await? {
+                range.push(leaf);
+            }
+            from = to;
+        }
+        if i64::try_from(range.size()).unwrap_or(-1) != size {
+            return Err(AppError::Internal("the audit tree has a hole; run `sila audit verify`".into()));
+        }
+        let root = range.root();
+        let mut cached = self.root_cache.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if range.size() > cached.size() {
+            *cached = range;
+        }
+        Ok(root)
+    }
+
+    /// The latest signed tree head (signing a new one when the log grew). Auditors.
+    pub async fn tree_head(&self, actor: &Actor) -> Result<SignedTreeHead, AppError> {
+        if authorize(actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
+            return Err(AppError::Forbidden);
+        }
+        self.sequence_and_sign().await
+    }
+
+    /// An inclusion proof of the entry at `leaf_index` in the tree of `tree_size`.
+    pub async fn inclusion_proof(
+        &self,
+        actor: &Actor,
+        leaf_index: u64,
+        tree_size: u64,
+    ) -> Result<InclusionProof, AppError> {
+        let (leaves, _) = self.proof_leaves(actor, "audit.proof.inclusion", tree_size).await?;
+        let index = usize::try_from(leaf_index).unwrap_or(usize::MAX);
+        let proof = merkle::inclusion_proof(&leaves, index)
+            .ok_or_else(|| AppError::invalid("index", sila_domain::Problem::UnknownValue))?;
+        Ok(InclusionProof { leaf_index, tree_size, leaf_hash: leaves[index], proof, root: merkle::root(&leaves) })
+    }
+
+    /// A consistency proof between the trees of `first` and `second` entries.
+    pub async fn consistency_proof(
+        &self,
+        actor: &Actor,
+        first: u64,
+        second: u64,
+    ) -> Result<ConsistencyProof, AppError> {
+        if first == 0 || first > second {
+            return Err(AppError::invalid("first", sila_domain::Problem::UnknownValue));
+        }
+        let (leaves, _) = self.proof_leaves(actor, "audit.proof.consistency", second).await?;
+        let split = usize::try_from(first).unwrap_or(usize::MAX);
+        let proof = merkle::consistency_proof(&leaves, split)
+            .ok_or_else(|| AppError::invalid("first", sila_domain::Problem::UnknownValue))?;
+        Ok(ConsistencyProof {
+            first,
+            second,
+            proof,
+            first_root: merkle::root(&leaves[..split]),
+            second_root: merkle::root(&leaves),
+        })
+    }
+
+    async fn proof_leaves(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        tree_size: u64,
+    ) -> Result<(Vec<Hash>, u64), AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), action).await?;
+        audit.detail("tree_size", &tree_size.to_string());
+        let result = async {
+            if authorize(actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let size = i64::try_from(tree_size)
+                .map_err(|_| AppError::invalid("tree_size", sila_domain::Problem::UnknownValue))?;
+            let current = tx.audit_tree_size().await?;
+            if size == 0 || size > current {
+                return Err(AppError::invalid("tree_size", sila_domain::Problem::UnknownValue));
+            }
+            let leaves = tx.audit_leaf_hashes(size).await?;
+            Ok((leaves, tree_size))
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// Recomputes the whole log: every entry's MAC, leaf hash and columns, the leaf
+    /// indices without gaps, and every signed tree head against the recomputed roots and
+    /// the public key. Pending entries are put into the tree first.
+    pub async fn verify_audit_log(&self) -> Result<VerifyReport, AppError> {
+        // Bring pending entries in first; when the log is damaged that fails (a hole
+        // has no root), and the scan below says where.
+        if let Err(error) = self.sequence_and_sign().await {
+            tracing::warn!(error = %error, "could not sign a tree head before verifying");
+        }
+        let public_key = self.audit_key.public_key();
+        let mut tx = self.store.read().await?;
+        let heads = tx.tree_heads().await?;
+        let mut heads = heads.iter().peekable();
+        let mut range = CompactRange::new();
+        let mut expected_index = 0i64;
+        let mut heads_checked = 0;
+        let mut first_problem = None;
+        let mut after = -1i64;
+        'scan: loop {
+            let rows = tx.audit_raw_rows(after, BATCH).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let index = row.leaf_index.unwrap_or(-1);
+                if index != expected_index {
+                    first_problem = Some(LogProblem::Missing { leaf_index: expected_index });
+                    break 'scan;
+                }
+                if let Some(problem) = self.check_row(&mut tx, row).await? {
+                    first_problem = Some(problem);
+                    break 'scan;
+                }
+                let leaf = merkle::leaf_hash(&row.record);
+                range.push(leaf);
+                expected_index += 1;
+                after = index;
+                while let Some(head) = heads.next_if(|head| head.tree_size == expected_index) {
+                    heads_checked += 1;
+                    if let Some(problem) = check_head(head, &range, &public_key) {
+                        first_problem = Some(problem);
+                        break 'scan;
+                    }
+                }
+            }
+        }
+        if first_problem.is_none()
+            && let Some(head) = heads.next()
+        {
+            // A signed head larger than the log: entries at its end were removed.
+            first_problem = Some(if head.tree_size > expected_index {
+                LogProblem::Missing { leaf_index: expected_index }
+            } else {
+                LogProblem::TreeHead { tree_size: u64::try_from(head.tree_size).unwrap_or(0), what: "out of order" }
+            });
+        }
+        let pending_rows = tx.audit_unsequenced_rows(BATCH).await?;
+        if first_problem.is_none() {
+            for row in &pending_rows {
+                if let Some(problem) = self.check_row(&mut tx, row).await? {
+                    first_problem = Some(problem);
+                    break;
+                }
+            }
+        }
+        Ok(VerifyReport {
+            tree_size: u64::try_from(expected_index).unwrap_or(0),
+            pending: u64::try_from(pending_rows.len()).unwrap_or(0),
+            heads_checked,
+            first_problem,
+        })
+    }
+
+    async fn check_row(&self, tx: &mut sila_store::Tx, row: &RawAuditRow) -> Result<Option<LogProblem>, AppError> {
+        let altered = |what| Some(LogProblem::Altered { entry_id: row.id, leaf_index: row.leaf_index, what });
+        if row.mac.as_deref() != Some(self.audit_key.mac(&row.record).as_slice()) {
+            return Ok(altered("its MAC does not match its record"));
+        }
+        if let Some(stored) = &row.leaf_hash
+            && stored.as_slice() != merkle::leaf_hash(&row.record).as_slice()
+        {
+            return Ok(altered("its leaf hash does not match its record"));
+        }
+        let Ok(record) = AuditRecord::decode(&row.record) else {
+            return Ok(altered("its record does not decode"));
+        };
+        if record.at.as_microsecond() != row.at
+            || record.actor.map(|actor| actor.to_string()) != row.actor_id
+            || record.action != row.action
+            || record.outcome.encoded() != row.outcome
+        {
+            return Ok(altered("its columns differ from its record"));
+        }
+        let mut subjects: Vec<(String, String)> = record
+            .subjects
+            .iter()
+            .map(|subject| (subject.kind.code().to_string(), subject.id.hyphenated().to_string()))
+            .collect();
+        subjects.sort();
+        if tx.audit_subject_ids(row.id).await? != subjects {
+            return Ok(altered("its subject index differs from its record"));
+        }
+        Ok(None)
+    }
+}
+
+fn check_head(head: &StoredTreeHead, range: &CompactRange, public_key: &[u8]) -> Option<LogProblem> {
+    let tree_size = u64::try_from(head.tree_size).unwrap_or(0);
+    let Ok(signed_at) = Timestamp::from_microsecond(head.signed_at) else {
+        return Some(LogProblem::TreeHead { tree_size, what: "its time is unreadable" });
+    };
+    let Ok(root) = <Hash>::try_from(head.root.as_slice()) else {
+        return Some(LogProblem::TreeHead { tree_size, what: "its root is not 32 bytes" });
+    };
+    if !verify_signature(public_key, &SignedTreeHead::message(tree_size, signed_at, &root), &head.signature) {
+        return Some(LogProblem::TreeHead { tree_size, what: "its signature does not verify" });
+    }
+    if range.root() != root {
+        return Some(LogProblem::TreeHead {
+            tree_size,
+            what: "its root differs from the entries (an entry was rewritten)",
+        });
+    }
+    None
+}

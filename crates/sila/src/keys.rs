@@ -1,0 +1,116 @@
+//! The key files: `master.key` (the master keys that wrap data keys, one per line in
+//! hexadecimal, the current one first) and `audit.key` (the seed of the Ed25519 audit
+//! key), in a directory of their own, readable by the server's user only. The
+//! environment (`SILA_MASTER_KEY`, comma-separated; `SILA_AUDIT_KEY`) overrides the
+//! files. Keys never enter the database, so a copy of the database alone reveals no
+//! case content.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use sila_app::{AuditKey, MasterKey, MasterKeys};
+
+/// The keys a server needs.
+pub struct Keys {
+    /// Master keys, current first.
+    pub master: MasterKeys,
+    /// The audit key.
+    pub audit: AuditKey,
+}
+
+fn master_file(dir: &Path) -> PathBuf {
+    dir.join("master.key")
+}
+
+fn audit_file(dir: &Path) -> PathBuf {
+    dir.join("audit.key")
+}
+
+/// Reads the keys from the environment or the directory.
+pub fn load(dir: &Path) -> anyhow::Result<Keys> {
+    let master_text = match std::env::var("SILA_MASTER_KEY") {
+        Ok(text) => text.replace(',', "\n"),
+        Err(_) => fs::read_to_string(master_file(dir))
+            .with_context(|| format!("reading {} (create the keys with `sila init`)", master_file(dir).display()))?,
+    };
+    let mut master = Vec::new();
+    for (number, line) in master_text.lines().map(str::trim).filter(|line| !line.is_empty()).enumerate() {
+        master.push(
+            MasterKey::from_hex(line).with_context(|| format!("master key {} is not 64 hex digits", number + 1))?,
+        );
+    }
+    if master.is_empty() {
+        bail!("no master key");
+    }
+    let current = master.remove(0);
+    let audit_text = match std::env::var("SILA_AUDIT_KEY") {
+        Ok(text) => text,
+        Err(_) => fs::read_to_string(audit_file(dir))
+            .with_context(|| format!("reading {} (create the keys with `sila init`)", audit_file(dir).display()))?,
+    };
+    let audit = AuditKey::from_hex(&audit_text).context("the audit key is not 64 hex digits")?;
+    Ok(Keys { master: MasterKeys::new(current, master), audit })
+}
+
+/// Creates the key directory and its files; refuses to replace existing keys (losing
+/// the master key loses every case's content).
+pub fn init(dir: &Path) -> anyhow::Result<()> {
+    if master_file(dir).exists() || audit_file(dir).exists() {
+        bail!("keys already exist in {}; they are never overwritten", dir.display());
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write_secret(&master_file(dir), &MasterKey::generate().to_hex())?;
+    write_secret(&audit_file(dir), &AuditKey::generate().to_hex())?;
+    Ok(())
+}
+
+/// Writes the master keys, current first (atomically: a temporary file renamed over).
+pub fn write_master(dir: &Path, keys: &[&MasterKey]) -> anyhow::Result<()> {
+    let text: Vec<String> = keys.iter().map(|key| key.to_hex().to_string()).collect();
+    write_secret(&master_file(dir), &text.join("\n"))
+}
+
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    let temporary = path.with_extension("tmp");
+    {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temporary).with_context(|| format!("writing {}", temporary.display()))?;
+        file.write_all(text.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+    }
+    fs::rename(&temporary, path).with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_writes_keys_that_load_and_refuses_to_overwrite() {
+        let dir = std::env::temp_dir().join(format!("sila-keys-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        init(&dir).unwrap();
+        let keys = load(&dir).unwrap();
+        assert!(init(&dir).is_err());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(master_file(&dir)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the key file is readable by others");
+        }
+        let second = MasterKey::generate();
+        write_master(&dir, &[&second, keys.master.current()]).unwrap();
+        assert_eq!(load(&dir).unwrap().master.current().id(), second.id());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
