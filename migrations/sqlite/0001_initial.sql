@@ -50,6 +50,8 @@ CREATE TABLE users (
     -- The TOTP secret, sealed with the user's data key; enrolled once confirmed.
     totp_secret BLOB,
     totp_enrolled BIGINT NOT NULL DEFAULT 0,
+    -- The last TOTP time step accepted, so that a code is never accepted twice.
+    totp_last_step BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -377,7 +379,10 @@ CREATE TABLE sessions (
     created_at BIGINT NOT NULL,
     last_seen_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    revoked_at BIGINT
+    revoked_at BIGINT,
+    -- 1 while a user who must use two-factor sign-in has not enrolled yet: the session
+    -- may only enrol.
+    restricted BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 

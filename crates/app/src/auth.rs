@@ -1,12 +1,17 @@
-//! Signing in and out, sessions, and user accounts.
+//! Signing in and out, two-factor enrolment, sessions, and API tokens.
 //!
 //! Passwords are hashed with Argon2id (m = 19 MiB, t = 2, p = 1: the OWASP minimum
 //! that keeps a sign-in under ~50 ms on one core), on a blocking thread so the async
 //! runtime keeps serving. An unknown username is checked against a fixed dummy hash, so
 //! it costs the same time as a wrong password and does not reveal which usernames exist.
-//! Session tokens are 256 random bits; only their SHA-256 is stored.
+//! Every role that reads case content must sign in with a TOTP code as well; until such
+//! a user has enrolled, their session can do nothing but enrol. Five failures in a row,
+//! per account and per client address, lock further attempts with a back-off that
+//! doubles from a minute up to an hour. Session tokens are 256 random bits, only their
+//! SHA-256 is stored, and a sign-in ends the session the browser came with (the id is
+//! rotated).
 
-use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use argon2::password_hash::phc::PasswordHash;
@@ -15,15 +20,17 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
-use sila_domain::agency::{Role, User};
 use sila_domain::audit::SubjectKind;
-use sila_domain::error::{Errors, Problem};
-use sila_domain::ids::{AgencyId, OfficeId, UserId};
-use sila_domain::text::{Text, parse_username};
-use sila_store::{IdempotencyClaim, IdempotentResponse, NewUser, SessionRecord};
+use sila_store::SessionRecord;
 
 use crate::audit::Audit;
-use crate::{Actor, App, AppError, RequestContext, new_uuid};
+use crate::{Actor, App, AppError, RequestContext};
+
+pub mod tokens;
+pub mod totp;
+mod users;
+
+pub use tokens::{NewToken, TokenScope};
 
 /// A signed-in session: the token for the cookie, and who it is.
 #[derive(Debug, Clone)]
@@ -34,6 +41,47 @@ pub struct Session {
     pub actor: Actor,
     /// When the session ends at the latest.
     pub expires_at: Timestamp,
+    /// The user must enrol in two-factor sign-in before doing anything else.
+    pub enrolment_required: bool,
+}
+
+/// A sign-in attempt.
+#[derive(Debug, Clone, Default)]
+pub struct SignIn {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// TOTP code.
+    pub totp: Option<String>,
+    /// The client's address, for throttling per address.
+    pub client: Option<IpAddr>,
+    /// The session token the client came with, ended at sign-in.
+    pub previous_token: Option<String>,
+}
+
+/// How a request is authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// Who.
+    pub actor: Actor,
+    /// The session may only enrol in two-factor sign-in.
+    pub enrolment_only: bool,
+    /// For an API token: may it change anything?
+    pub scope: TokenScope,
+}
+
+/// Consecutive failures that lock an account or an address.
+pub const LOCK_AFTER: i64 = 5;
+
+/// The lock after `failures` consecutive failures: none below [`LOCK_AFTER`], then a
+/// minute, doubling with each further failure, at most an hour.
+pub fn lock_duration(failures: i64) -> Option<SignedDuration> {
+    if failures < LOCK_AFTER {
+        return None;
+    }
+    let doublings = u32::try_from((failures - LOCK_AFTER).min(6)).unwrap_or(6);
+    Some(SignedDuration::from_mins((1i64 << doublings).min(60)))
 }
 
 /// A user account as typed by an administrator.
@@ -101,7 +149,7 @@ async fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -112,53 +160,130 @@ fn new_token() -> String {
 }
 
 impl App {
-    /// Signs in with a username and password.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Session, AppError> {
+    /// Signs in: password, then (for enrolled users) the TOTP code; throttled per account
+    /// and per client address; the session the client came with is ended.
+    pub async fn sign_in(&self, attempt: &SignIn) -> Result<Session, AppError> {
+        let now = self.now();
+        let username = attempt.username.trim().to_ascii_lowercase();
+        let keys: Vec<String> = std::iter::once(format!("user:{username}"))
+            .chain(attempt.client.map(|address| format!("addr:{address}")))
+            .collect();
         let mut audit = Audit::new(None, "session.create");
-        let found = {
+        {
             let mut tx = self.store.read().await?;
-            tx.user_for_sign_in(username.trim()).await?
-        };
+            for key in &keys {
+                if let Some(until) = tx.throttle(key).await?.locked_until
+                    && until > now
+                {
+                    drop(tx);
+                    let error = AppError::TooManyAttempts { retry_after_seconds: until.duration_since(now).as_secs() };
+                    self.audit_failure(&audit, &error).await;
+                    return Err(error);
+                }
+            }
+        }
+        let found = self.store.read().await?.user_for_sign_in(&username).await?;
         let verified = match &found {
-            Some((_, hash)) => verify_password(password, hash).await,
+            Some((_, hash)) => verify_password(&attempt.password, hash).await,
             None => {
-                verify_password(password, dummy_hash().await).await;
+                verify_password(&attempt.password, dummy_hash().await).await;
                 false
             }
         };
         let user = match found {
             Some((user, _)) if verified && !user.disabled => user,
-            Some((user, _)) => {
-                audit.subject(SubjectKind::User, user.id);
-                self.audit_failure(&audit, &AppError::SignInFailed).await;
-                return Err(AppError::SignInFailed);
-            }
-            None => {
-                self.audit_failure(&audit, &AppError::SignInFailed).await;
-                return Err(AppError::SignInFailed);
+            other => {
+                if let Some((user, _)) = other {
+                    audit.subject(SubjectKind::User, user.id);
+                }
+                return Err(self.fail_sign_in(&audit, &keys, AppError::SignInFailed).await);
             }
         };
-        let (mut tx, mut audit) = self.begin(None, "session.create").await?;
         audit.subject(SubjectKind::User, user.id);
+        let (mut tx, _) = self.begin(None, "session.create").await?;
+        let totp = tx.totp_state(user.id).await?;
+        let mut enrolment_required = false;
+        if totp.enrolled {
+            let Some(code) = attempt.totp.as_deref().filter(|code| !code.trim().is_empty()) else {
+                drop(tx);
+                let error = AppError::TotpRequired;
+                self.audit_failure(&audit, &error).await;
+                return Err(error);
+            };
+            let secret = totp.secret.as_deref().and_then(totp::from_base32).unwrap_or_default();
+            let accepted = totp::accept(&secret, code, now.as_second(), totp.last_step);
+            let fresh = match accepted {
+                Some(step) => tx.advance_totp_step(user.id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                drop(tx);
+                return Err(self.fail_sign_in(&audit, &keys, AppError::SignInFailed).await);
+            }
+        } else if user.reads_case_content() {
+            enrolment_required = true;
+        }
         let result = async {
             let agency = tx.agency(user.agency_id).await?.ok_or(AppError::SignInFailed)?;
-            let now = self.now();
+            if let Some(previous) = &attempt.previous_token {
+                tx.revoke_session(&token_hash(previous), now).await?;
+            }
+            for key in &keys {
+                tx.clear_throttle(key).await?;
+            }
             let token = new_token();
             let expires_at = now.checked_add(self.config.session_absolute).unwrap_or(now);
             tx.insert_session(
                 &token_hash(&token),
-                &SessionRecord { user_id: user.id, created_at: now, last_seen_at: now, expires_at, revoked_at: None },
+                &SessionRecord {
+                    user_id: user.id,
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at,
+                    revoked_at: None,
+                    restricted: enrolment_required,
+                },
             )
             .await?;
-            Ok(Session { token, actor: Actor { user: user.clone(), agency }, expires_at })
+            Ok(Session { token, actor: Actor { user: user.clone(), agency }, expires_at, enrolment_required })
         }
         .await;
+        if enrolment_required {
+            audit.detail("enrolment_required", "true");
+        }
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
-    /// The actor behind a session token, if the session is live: not revoked, not idle
-    /// longer than the idle timeout, not past its absolute end, user not disabled.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
+    /// Records a failed sign-in under every throttle key (locking them after
+    /// [`LOCK_AFTER`] failures) and audits it.
+    async fn fail_sign_in(&self, audit: &Audit, keys: &[String], error: AppError) -> AppError {
+        let now = self.now();
+        let recorded = async {
+            let mut tx = self.store.write().await?;
+            for key in keys {
+                let failures = tx.throttle(key).await?.failures + 1;
+                let until = lock_duration(failures).and_then(|duration| now.checked_add(duration).ok());
+                tx.record_failure(key, failures, now, until).await?;
+            }
+            tx.commit().await
+        }
+        .await;
+        if let Err(failure) = recorded {
+            tracing::error!(error = %failure, "could not record a failed sign-in");
+        }
+        self.audit_failure(audit, &error).await;
+        error
+    }
+
+    /// The actor behind a session token or an API token.
+    ///
+    /// A session is live when not revoked, not idle longer than the idle timeout, not
+    /// past its absolute end, and its user is not disabled. An API token (`sila_…`) is
+    /// live when not revoked or expired.
+    pub async fn authenticate(&self, token: &str) -> Result<Authenticated, AppError> {
+        if token.starts_with(tokens::PREFIX) {
+            return self.authenticate_api_token(token).await;
+        }
         let hash = token_hash(token);
         let now = self.now();
         let mut tx = self.store.read().await?;
@@ -180,7 +305,11 @@ impl App {
             tx.touch_session(&hash, now).await?;
             tx.commit().await?;
         }
-        Ok(Actor { user, agency })
+        Ok(Authenticated {
+            actor: Actor { user, agency },
+            enrolment_only: session.restricted,
+            scope: TokenScope::Write,
+        })
     }
 
     /// Ends a session.
@@ -191,167 +320,75 @@ impl App {
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
-    /// Creates a user account. `actor` is the administrator, or `None` when an operator
-    /// runs `sila user add` on the server.
-    pub async fn create_user(&self, actor: Option<&Actor>, input: &UserInput) -> Result<User, AppError> {
-        let (mut tx, mut audit) = self.begin(actor, "user.create").await?;
+    /// Starts (or restarts) two-factor enrolment: a new secret, pending until a code
+    /// from it is confirmed. Answers the secret, its `otpauth://` URI and a QR code.
+    pub async fn begin_totp_enrolment(&self, actor: &Actor) -> Result<TotpEnrolment, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "totp.enrol").await?;
+        audit.subject(SubjectKind::User, actor.user.id);
         let result = async {
-            if let Some(actor) = actor
-                && crate::access::authorize(actor, crate::access::Action::Administer, crate::access::Resource::Nothing)
-                    != crate::access::Decision::Allow
-            {
-                return Err(AppError::Forbidden);
+            let state = tx.totp_state(actor.user.id).await?;
+            if state.enrolled {
+                // Re-enrolling would let a stolen session replace the second factor.
+                return Err(AppError::Conflict(crate::Conflict::AlreadyEnrolled));
             }
-            let mut errors = Errors::new();
-            let username = errors.check("username", parse_username(&input.username));
-            let display_name = errors.check("display_name", Text::parse(&input.display_name, 200));
-            let length = input.password.chars().count();
-            if length < MIN_PASSWORD_LENGTH {
-                errors.add("password", Problem::TooShort { min: MIN_PASSWORD_LENGTH });
-            } else if length > 256 {
-                errors.add("password", Problem::TooLong { max: 256 });
-            }
-            let mut roles = BTreeSet::new();
-            if input.roles.is_empty() {
-                errors.add("roles", Problem::EmptyList);
-            }
-            for (index, code) in input.roles.iter().enumerate() {
-                if let Some(role) = errors.check(format!("roles[{index}]"), Role::parse(code)) {
-                    roles.insert(role);
-                }
-            }
-            let agency_id = errors.check("agency_id", AgencyId::parse(&input.agency_id));
-            let language = match input.language.as_deref().unwrap_or("ar") {
-                "ar" => Some("ar".to_string()),
-                "en" => Some("en".to_string()),
-                _ => errors.check("language", Err(Problem::UnknownValue)),
-            };
-            let mut office_ids = Vec::new();
-            for (index, text) in input.office_ids.iter().enumerate() {
-                if let Some(id) = errors.check(format!("office_ids[{index}]"), OfficeId::parse(text)) {
-                    office_ids.push(id);
-                }
-            }
-            errors.finish().map_err(AppError::Invalid)?;
-            let (Some(username), Some(display_name), Some(agency_id), Some(language)) =
-                (username, display_name, agency_id, language)
-            else {
-                return Err(AppError::invalid("username", Problem::Required));
-            };
-            let agency =
-                tx.agency(agency_id).await?.ok_or_else(|| AppError::invalid("agency_id", Problem::UnknownValue))?;
-            if let Some(actor) = actor
-                && actor.agency.id != agency.id
-            {
-                return Err(AppError::invalid("agency_id", Problem::UnknownValue));
-            }
-            for (index, role) in roles.iter().enumerate() {
-                if role.agency_kind().is_some_and(|kind| kind != agency.kind) {
-                    return Err(AppError::invalid(format!("roles[{index}]"), Problem::UnknownValue));
-                }
-            }
-            for (index, office_id) in office_ids.iter().enumerate() {
-                let office = tx.office(*office_id).await?;
-                if office.is_none_or(|office| office.agency_id != agency.id) {
-                    return Err(AppError::invalid(format!("office_ids[{index}]"), Problem::UnknownValue));
-                }
-            }
-            let user = User {
-                id: UserId::from_uuid(new_uuid()),
-                agency_id: agency.id,
-                username,
-                display_name: display_name.into_string(),
-                roles,
-                office_ids,
-                team_ids: Vec::new(),
-                language,
-                disabled: false,
-            };
-            let password_hash = hash_password(&input.password).await?;
-            tx.insert_user(&NewUser { user: user.clone(), password_hash }, self.now()).await.map_err(|error| {
-                match AppError::from(error) {
-                    AppError::Conflict(crate::Conflict::Duplicate) => AppError::invalid("username", Problem::Duplicate),
-                    other => other,
-                }
-            })?;
-            audit.subject(SubjectKind::User, user.id);
-            Ok(user)
+            let mut secret = [0u8; 20];
+            rand::fill(&mut secret);
+            let encoded = totp::base32(&secret);
+            tx.set_totp_secret(actor.user.id, &encoded, false).await?;
+            let uri = totp::otpauth_uri("Sila", &actor.user.username, &encoded);
+            let qr_svg = totp::qr_svg(&uri).unwrap_or_default();
+            Ok(TotpEnrolment { secret: encoded, otpauth_uri: uri, qr_svg })
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
-    /// Sets a user's password (an operator's `sila user reset-password`).
-    pub async fn reset_password(&self, username: &str, password: &str) -> Result<(), AppError> {
-        let (mut tx, mut audit) = self.begin(None, "user.reset_password").await?;
+    /// Confirms enrolment with a code from the pending secret; from then on every
+    /// sign-in needs a code, and the user's restricted sessions become full ones.
+    pub async fn confirm_totp_enrolment(&self, actor: &Actor, code: &str) -> Result<(), AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "totp.confirm").await?;
+        audit.subject(SubjectKind::User, actor.user.id);
         let result = async {
-            if password.chars().count() < MIN_PASSWORD_LENGTH {
-                return Err(AppError::invalid("password", Problem::TooShort { min: MIN_PASSWORD_LENGTH }));
+            let state = tx.totp_state(actor.user.id).await?;
+            if state.enrolled {
+                return Err(AppError::Conflict(crate::Conflict::AlreadyEnrolled));
             }
-            let (user, _) = tx.user_for_sign_in(username).await?.ok_or(AppError::NotFound)?;
-            audit.subject(SubjectKind::User, user.id);
-            let hash = hash_password(password).await?;
-            tx.set_password_hash(user.id, &hash, self.now()).await?;
+            let secret = state
+                .secret
+                .as_deref()
+                .and_then(totp::from_base32)
+                .ok_or_else(|| AppError::invalid("code", sila_domain::Problem::Required))?;
+            let step = totp::accept(&secret, code, self.now().as_second(), state.last_step)
+                .ok_or_else(|| AppError::invalid("code", sila_domain::Problem::UnknownValue))?;
+            tx.confirm_totp(actor.user.id, step).await?;
+            tx.unrestrict_sessions(actor.user.id).await?;
             Ok(())
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
-    /// Disables or enables a user (an operator's `sila user disable`).
-    pub async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), AppError> {
-        let (mut tx, mut audit) = self.begin(None, if disabled { "user.disable" } else { "user.enable" }).await?;
-        let result = async {
-            let (user, _) = tx.user_for_sign_in(username).await?.ok_or(AppError::NotFound)?;
-            audit.subject(SubjectKind::User, user.id);
-            tx.set_user_disabled(user.id, disabled, self.now()).await?;
-            Ok(())
-        }
-        .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
-    }
-
-    /// Remembers the interface language the user chose.
-    pub async fn set_language(&self, actor: &Actor, language: &str) -> Result<(), AppError> {
-        if !matches!(language, "ar" | "en") {
-            return Err(AppError::invalid("language", Problem::UnknownValue));
-        }
-        let mut tx = self.store.write().await?;
-        tx.set_user_language(actor.user.id, language, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Claims an idempotency key for a write request (see `sila_store::IdempotencyClaim`).
-    /// A claim older than a minute that never committed is taken over.
-    pub async fn claim_idempotency_key(
+    /// Enrols a user directly with a known secret (the demo prints it; an operator may
+    /// hand one over in person).
+    pub async fn enrol_totp_for_operator(
         &self,
-        actor: &Actor,
-        key: &str,
-        request_hash: &str,
-    ) -> Result<IdempotencyClaim, AppError> {
-        let now = self.now();
-        let stale_before = now.checked_sub(SignedDuration::from_mins(1)).unwrap_or(now);
-        let mut tx = self.store.write().await?;
-        let claim = tx.claim_idempotency_key(actor.user.id, key, request_hash, now, stale_before).await?;
-        tx.commit().await?;
-        Ok(claim)
-    }
-
-    /// Stores the answer of the request that holds the key, or releases the key when
-    /// the request failed (nothing was written, so a retry may run again).
-    pub async fn complete_idempotency_key(
-        &self,
-        actor: &Actor,
-        key: &str,
-        response: Option<IdempotentResponse>,
+        user: sila_domain::ids::UserId,
+        secret_base32: &str,
     ) -> Result<(), AppError> {
-        let mut tx = self.store.write().await?;
-        match response {
-            Some(response) => tx.store_idempotent_response(actor.user.id, key, &response).await?,
-            None => tx.release_idempotency_key(actor.user.id, key).await?,
-        }
-        tx.commit().await?;
-        Ok(())
+        let (mut tx, mut audit) = self.begin(None, "totp.enrol").await?;
+        audit.subject(SubjectKind::User, user);
+        let result = tx.set_totp_secret(user, secret_base32, true).await.map_err(AppError::from);
+        self.finish(tx, audit, &RequestContext::default(), result).await
     }
+}
+
+/// What enrolment shows the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpEnrolment {
+    /// The secret in base32, to type in by hand.
+    pub secret: String,
+    /// The URI an authenticator app takes.
+    pub otpauth_uri: String,
+    /// Its QR code, as SVG.
+    pub qr_svg: String,
 }

@@ -38,6 +38,8 @@ pub struct Login {
     pub role: Role,
     /// Agency code.
     pub agency: String,
+    /// The base32 TOTP secret the user is enrolled with.
+    pub totp_secret: String,
 }
 
 /// What the seed made: logins, and the records tests and the demo refer to by code.
@@ -284,12 +286,19 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                     disabled: false,
                 };
                 tx.insert_user(&NewUser { user: user.clone(), password_hash }, now).await?;
+                // Every demo user is enrolled in two-factor sign-in; the secret is printed
+                // with the login so people (and scripts) can compute codes.
+                let mut secret = [0u8; 20];
+                rand::fill(&mut secret);
+                let totp_secret = crate::auth::totp::base32(&secret);
+                tx.set_totp_secret(user.id, &totp_secret, true).await?;
                 audit.subject(SubjectKind::User, user.id);
                 world.logins.push(Login {
                     username: username.clone(),
                     password,
                     role: *role,
                     agency: seed.code.into(),
+                    totp_secret,
                 });
                 world.actors.insert(username, Actor { user, agency: agency.clone() });
             }

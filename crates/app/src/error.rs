@@ -33,6 +33,8 @@ pub enum Conflict {
     TransferThroughReferral,
     /// The content was crypto-shredded at the end of its retention.
     Shredded,
+    /// The user already enrolled in two-factor sign-in.
+    AlreadyEnrolled,
 }
 
 impl Conflict {
@@ -50,6 +52,7 @@ impl Conflict {
             Conflict::IdempotencyInProgress => "idempotency_in_progress",
             Conflict::TransferThroughReferral => "transfer_through_referral",
             Conflict::Shredded => "content_shredded",
+            Conflict::AlreadyEnrolled => "totp_already_enrolled",
         }
     }
 }
@@ -66,6 +69,24 @@ pub enum AppError {
     /// Wrong username or password (never says which).
     #[error("sign-in failed")]
     SignInFailed,
+    /// The password was right; the TOTP code is needed too.
+    #[error("two-factor code required")]
+    TotpRequired,
+    /// Too many failed sign-ins: locked for a while.
+    #[error("too many attempts")]
+    TooManyAttempts {
+        /// Seconds until the lock ends.
+        retry_after_seconds: i64,
+    },
+    /// The user must enrol in two-factor sign-in before anything else.
+    #[error("two-factor enrolment required")]
+    EnrolmentRequired,
+    /// An API token's scope does not allow this request.
+    #[error("token scope")]
+    TokenScope,
+    /// A cross-site request was refused (CSRF).
+    #[error("cross-site request refused")]
+    CrossSite,
     /// The actor may see the record but not do this to it.
     #[error("forbidden")]
     Forbidden,
@@ -105,6 +126,11 @@ impl AppError {
             AppError::Invalid(errors) => errors.first().map(|error| error.problem.code()).unwrap_or("invalid_input"),
             AppError::Unauthenticated => "not_signed_in",
             AppError::SignInFailed => "sign_in_failed",
+            AppError::TotpRequired => "totp_required",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::EnrolmentRequired => "totp_enrolment_required",
+            AppError::TokenScope => "token_scope",
+            AppError::CrossSite => "csrf_rejected",
             AppError::Forbidden => "forbidden",
             AppError::NotFound | AppError::Hidden => "not_found",
             AppError::Conflict(conflict) => conflict.code(),

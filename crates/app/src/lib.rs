@@ -16,6 +16,7 @@ pub mod consents;
 pub mod demo;
 pub mod directory;
 mod error;
+mod idempotency;
 pub mod keys;
 pub mod ledger;
 pub mod notes;
@@ -36,6 +37,7 @@ pub use sila_store::{
     RiskAssessmentRecord, StoreOptions,
 };
 use sila_store::{Store, StoreError};
+pub use uuid::Uuid;
 
 pub use audit::AuditView;
 pub use error::{AppError, Conflict};

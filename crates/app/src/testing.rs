@@ -49,6 +49,8 @@ pub struct TestApp {
     pub options: StoreOptions,
     /// The audit key.
     pub audit_key: AuditKey,
+    /// The last TOTP step each user signed in with in this test.
+    totp_steps: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     cleanup: Cleanup,
 }
 
@@ -88,7 +90,24 @@ impl TestApp {
         let world = seed_directory(&app, &DemoOptions { shared_password: Some(PASSWORD.into()) })
             .await
             .expect("the demo directory seeds");
-        TestApp { app, clock, world, url, schema, options, audit_key, cleanup }
+        TestApp { app, clock, world, url, schema, options, audit_key, totp_steps: Default::default(), cleanup }
+    }
+}
+
+impl TestApp {
+    /// A TOTP code for `username` that the server has not seen yet: codes are accepted
+    /// once, so a test that signs the same user in again at the same instant gets the
+    /// code of the next step (up to one step ahead, as a phone's clock may be).
+    pub fn totp_code(&self, username: &str) -> String {
+        let login = self.world.logins.iter().find(|login| login.username == username).expect("a seeded user");
+        let secret = crate::auth::totp::from_base32(&login.totp_secret).expect("a base32 secret");
+        let now = crate::Clock::now(self.clock.as_ref()).as_second();
+        let current = crate::auth::totp::step_of(now);
+        let mut steps = self.totp_steps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let step = steps.get(username).map_or(current - 1, |last| (last + 1).max(current - 1));
+        assert!(step <= current + 1, "{username} signed in more than three times within one step; advance the clock");
+        steps.insert(username.to_string(), step);
+        crate::auth::totp::code_at(&secret, step * crate::auth::totp::STEP_SECONDS)
     }
 }
 

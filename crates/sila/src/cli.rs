@@ -160,6 +160,41 @@ enum UserCommand {
         /// Sign-in name.
         username: String,
     },
+    /// API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed once and stored only as a hash.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        username: String,
+        /// What it is for (a label).
+        #[arg(long)]
+        name: String,
+        /// `read` (reading requests only) or `write`.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List a user's tokens.
+    List {
+        /// The user.
+        #[arg(long)]
+        username: String,
+    },
+    /// Revoke a token by id: requests with it fail from now on.
+    Revoke {
+        /// The token id (from `list`).
+        id: String,
+    },
 }
 
 /// Runs a parsed command.
@@ -198,7 +233,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let persons = seed_cases(&app, &world).await.context("seeding the demo cases")?;
             println!("Sila demo: {} persons and 20 referred cases in {}", persons, config.database);
             for login in &world.logins {
-                println!("login: {} {} {} {}", login.username, login.password, login.role.code(), login.agency);
+                println!(
+                    "login: {} {} {} {} {}",
+                    login.username,
+                    login.password,
+                    login.role.code(),
+                    login.agency,
+                    login.totp_secret
+                );
             }
             if no_serve {
                 return Ok(());
@@ -349,7 +391,9 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, "serving");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     sequencer.abort();
     app.sequence_and_sign().await?;
     app.close().await;
@@ -448,7 +492,35 @@ async fn user_command(app: &App, command: UserCommand) -> anyhow::Result<()> {
             println!("password of {username} changed");
             Ok(())
         }
+        UserCommand::Token { command: TokenCommand::Create { username, name, scope, days } } => {
+            let scope = sila_app::auth::TokenScope::parse(&scope).context("the scope is read or write")?;
+            let created =
+                app.create_api_token(&username, &name, scope, sila_app::SignedDuration::from_hours(24 * days)).await?;
+            println!("token {} ({}, until {}):", created.token.id, scope.code(), created.token.expires_at);
+            println!("{}", created.secret);
+            Ok(())
+        }
+        UserCommand::Token { command: TokenCommand::List { username } } => {
+            for token in app.api_tokens(&username).await? {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => format!("until {}", token.expires_at),
+                };
+                println!("{} {} {} {}", token.id, token.scope, token.name, state);
+            }
+            Ok(())
+        }
+        UserCommand::Token { command: TokenCommand::Revoke { id } } => {
+            let id = uuid_of(&id)?;
+            app.revoke_api_token(id).await?;
+            println!("revoked {id}");
+            Ok(())
+        }
     }
+}
+
+fn uuid_of(text: &str) -> anyhow::Result<sila_app::Uuid> {
+    sila_app::Uuid::try_parse(text.trim()).context("not a token id")
 }
 
 fn init_logging(config: &Config) {

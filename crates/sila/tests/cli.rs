@@ -64,8 +64,15 @@ fn wait_until_ready(port: u16) {
     panic!("the server did not become ready");
 }
 
-fn sign_in(port: u16, username: &str, password: &str) -> String {
-    let body = format!("{{\"username\":\"{username}\",\"password\":\"{password}\"}}");
+fn totp(secret: &str) -> String {
+    let secret = sila_app::auth::totp::from_base32(secret).expect("a base32 secret");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    sila_app::auth::totp::code_at(&secret, i64::try_from(now).unwrap())
+}
+
+fn sign_in(port: u16, username: &str, password: &str, secret: Option<&str>) -> String {
+    let code = secret.map(totp).unwrap_or_default();
+    let body = format!("{{\"username\":\"{username}\",\"password\":\"{password}\",\"totp\":\"{code}\"}}");
     let (status, head, answer) = http(port, "POST", "/api/v1/session", None, Some(&body));
     assert_eq!(status, 201, "{username}: {answer}");
     let line = head.lines().find(|line| line.to_ascii_lowercase().starts_with("set-cookie:")).expect("a cookie");
@@ -92,7 +99,7 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("login: ") {
             let fields: Vec<String> = rest.split(' ').map(str::to_string).collect();
-            assert_eq!(fields.len(), 4, "login: <username> <password> <role> <agency>, got {line}");
+            assert_eq!(fields.len(), 5, "login: <username> <password> <role> <agency> <totp-secret>, got {line}");
             logins.push(fields);
         }
         if line.starts_with("serving http://") {
@@ -102,14 +109,15 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert!(logins.len() >= 20, "{} logins", logins.len());
     wait_until_ready(port);
     // Every role of every agency signs in with what was printed.
+    let mut cookies = std::collections::HashMap::new();
     for login in &logins {
-        let cookie = sign_in(port, &login[0], &login[1]);
+        let cookie = sign_in(port, &login[0], &login[1], Some(&login[4]));
         let (status, _, me) = http(port, "GET", "/api/v1/me", Some(&cookie), None);
         assert_eq!(status, 200);
         assert!(me.contains(&format!("\"{}\"", login[2])), "{me}");
+        cookies.insert(login[0].clone(), cookie);
     }
-    let officer = logins.iter().find(|login| login[0] == "cp.officer").unwrap();
-    let cookie = sign_in(port, &officer[0], &officer[1]);
+    let cookie = cookies["cp.officer"].clone();
     let (status, _, referrals) = http(port, "GET", "/api/v1/referrals?box=outgoing&limit=100", Some(&cookie), None);
     assert_eq!(status, 200);
     // Twenty cases, two of them redirected: twenty-two referrals.
@@ -143,9 +151,12 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
         .unwrap();
     let _server = Server(child);
     wait_until_ready(port);
-    let cookie = sign_in(port, "aman.lawyer2", "a long enough password");
+    // A new user who reads case content must enrol in two-factor sign-in first.
+    let cookie = sign_in(port, "aman.lawyer2", "a long enough password", None);
     let (status, _, me) = http(port, "GET", "/api/v1/me", Some(&cookie), None);
     assert_eq!(status, 200);
     assert!(me.contains("legal_advisor"), "{me}");
+    let (status, _, _) = http(port, "GET", "/api/v1/cases", Some(&cookie), None);
+    assert_eq!(status, 403);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -140,11 +140,7 @@ impl Tx {
     ///
     /// `genuine` checks an entry's MAC: an entry that fails it (inserted behind the
     /// server's back) is never given a place in the tree, and verification reports it.
-    pub async fn sequence_audit(
-        &mut self,
-        limit: i64,
-        genuine: &MacCheck,
-    ) -> Result<i64, StoreError> {
+    pub async fn sequence_audit(&mut self, limit: i64, genuine: &MacCheck) -> Result<i64, StoreError> {
         if self.dialect == crate::Dialect::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(SEQUENCER_LOCK)

@@ -21,6 +21,8 @@ pub struct SessionRecord {
     pub expires_at: Timestamp,
     /// When it was ended by sign-out or an administrator.
     pub revoked_at: Option<Timestamp>,
+    /// The session may only enrol in two-factor sign-in.
+    pub restricted: bool,
 }
 
 /// A response stored for an idempotency key.
@@ -50,13 +52,15 @@ impl Tx {
     /// Stores a new session.
     pub async fn insert_session(&mut self, token_hash: &str, session: &SessionRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, restricted)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(id_text(session.user_id))
         .bind(micros(session.created_at))
         .bind(micros(session.last_seen_at))
         .bind(micros(session.expires_at))
+        .bind(i64::from(session.restricted))
         .execute(&mut *self.transaction)
         .await?;
         Ok(())
@@ -65,7 +69,8 @@ impl Tx {
     /// A session by the hash of its token.
     pub async fn session(&mut self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT user_id, created_at, last_seen_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1",
+            "SELECT user_id, created_at, last_seen_at, expires_at, revoked_at, restricted FROM sessions
+             WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&mut *self.transaction)
@@ -79,6 +84,7 @@ impl Tx {
                     last_seen_at: columns.instant("last_seen_at")?,
                     expires_at: columns.instant("expires_at")?,
                     revoked_at: columns.opt_instant("revoked_at")?,
+                    restricted: columns.flag("restricted")?,
                 })
             })
             .transpose()
@@ -89,6 +95,26 @@ impl Tx {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(micros(at))
             .bind(token_hash)
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Lifts the restriction of a session once its user has enrolled in two-factor
+    /// sign-in.
+    pub async fn unrestrict_sessions(&mut self, user: UserId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET restricted = 0 WHERE user_id = $1")
+            .bind(id_text(user))
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (disabled account, password reset).
+    pub async fn revoke_sessions_of(&mut self, user: UserId, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(micros(at))
+            .bind(id_text(user))
             .execute(&mut *self.transaction)
             .await?;
         Ok(())

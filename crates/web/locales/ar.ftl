@@ -58,6 +58,14 @@ error-internal = حدث خطأ غير متوقع. سُجِّل الخطأ، وي
 error-payload_too_large = حجم الطلب أكبر من المسموح.
 error-method_not_allowed = هذه الطريقة غير مدعومة لهذا المسار.
 
+error-too_many_attempts = محاولات فاشلة كثيرة؛ أُوقف الدخول مؤقتًا. حاول بعد قليل.
+error-totp_required = أدخل رمز التحقق ذا الستة أرقام من تطبيق المصادقة.
+error-totp_enrolment_required = يجب تفعيل التحقق بخطوتين قبل متابعة العمل.
+error-totp_already_enrolled = التحقق بخطوتين مفعّل من قبل.
+error-token_scope = صلاحية رمز الواجهة لا تسمح بهذا الطلب.
+error-csrf_rejected = رُفض الطلب لأنه صادر من موقع آخر.
+error-content_shredded = انتهت مدة حفظ هذه القضية وأُتلف محتواها.
+
 ## Field names
 
 field-username = اسم المستخدم
@@ -137,6 +145,9 @@ field-tree_size = حجم الشجرة
 field-first = الحجم الأول
 field-second = الحجم الثاني
 field-index = رقم القيد
+field-code = رمز التحقق
+field-name = الاسم
+field-days = مدة الصلاحية
 
 ## Data classes
 

@@ -58,6 +58,14 @@ error-internal = Something unexpected went wrong. It was logged; you may try aga
 error-payload_too_large = The request is too large.
 error-method_not_allowed = This method is not supported on this path.
 
+error-too_many_attempts = Too many failed attempts; signing in is paused. Try again later.
+error-totp_required = Enter the six-digit code from your authenticator app.
+error-totp_enrolment_required = Set up two-step sign-in before going on.
+error-totp_already_enrolled = Two-step sign-in is already set up.
+error-token_scope = The API token's scope does not allow this request.
+error-csrf_rejected = The request was refused because it came from another site.
+error-content_shredded = This case's retention has ended and its content was destroyed.
+
 ## Field names
 
 field-username = Username
@@ -137,6 +145,9 @@ field-tree_size = Tree size
 field-first = First size
 field-second = Second size
 field-index = Leaf index
+field-code = Code
+field-name = Name
+field-days = Validity
 
 ## Data classes
 

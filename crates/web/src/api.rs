@@ -64,6 +64,8 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
     let protected = OpenApiRouter::new()
         .routes(routes!(session::delete_session))
         .routes(routes!(session::me))
+        .routes(routes!(session::begin_enrolment))
+        .routes(routes!(session::confirm_enrolment))
         .routes(routes!(directory::agencies))
         .routes(routes!(directory::offices))
         .routes(routes!(directory::categories))

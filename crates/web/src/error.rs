@@ -31,12 +31,14 @@ pub struct ApiError {
     pub fields: Vec<FieldError>,
     /// Data class codes a rule error is about.
     pub classes: Vec<String>,
+    /// Seconds to wait before trying again (429).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
     /// A request-level error.
     pub fn new(status: StatusCode, code: &str) -> ApiError {
-        ApiError { status, code: code.to_string(), fields: Vec::new(), classes: Vec::new() }
+        ApiError { status, code: code.to_string(), fields: Vec::new(), classes: Vec::new(), retry_after: None }
     }
 
     /// A 400 for one field.
@@ -49,8 +51,11 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> ApiError {
         let status = match &error {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated | AppError::SignInFailed | AppError::TotpRequired => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::EnrolmentRequired | AppError::TokenScope | AppError::CrossSite => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::Hidden => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Rule(_) | AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -68,13 +73,22 @@ impl From<AppError> for ApiError {
             AppError::Invalid(fields) => fields.clone(),
             _ => Vec::new(),
         };
-        ApiError { status, code: error.code().to_string(), fields, classes }
+        let retry_after = match &error {
+            AppError::TooManyAttempts { retry_after_seconds } => Some((*retry_after_seconds).max(1)),
+            _ => None,
+        };
+        ApiError { status, code: error.code().to_string(), fields, classes, retry_after }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         response.extensions_mut().insert(Arc::new(self));
         response
     }

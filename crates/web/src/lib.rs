@@ -64,6 +64,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router, String> {
         )
         .merge(pages::routes())
         .fallback(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found") })
+        .layer(axum::middleware::from_fn(security::cross_site))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state);

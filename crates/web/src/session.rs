@@ -50,14 +50,25 @@ pub fn expired_session_cookie(secure: bool) -> String {
     session_cookie("", 0, secure)
 }
 
-/// Resolves the actor of a request or answers 401.
+/// The paths a session may use before its user has enrolled in two-factor sign-in.
+const ENROLMENT_PATHS: [&str; 4] = ["/api/v1/me", "/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/session"];
+
+/// Resolves the actor of a request or answers 401. A session still waiting for
+/// two-factor enrolment may only enrol; a read-only API token may only read.
 pub async fn require_actor(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(token) = session_token(request.headers()) else {
         return ApiError::from(AppError::Unauthenticated).into_response();
     };
     match state.app.authenticate(&token).await {
-        Ok(actor) => {
-            request.extensions_mut().insert(actor);
+        Ok(authenticated) => {
+            if authenticated.enrolment_only && !ENROLMENT_PATHS.contains(&request.uri().path()) {
+                return ApiError::from(AppError::EnrolmentRequired).into_response();
+            }
+            let reading = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+            if authenticated.scope == sila_app::auth::TokenScope::Read && !reading {
+                return ApiError::from(AppError::TokenScope).into_response();
+            }
+            request.extensions_mut().insert(authenticated.actor);
             request.extensions_mut().insert(SessionToken(token));
             next.run(request).await
         }
@@ -96,5 +107,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Context {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Context(parts.extensions.get::<RequestContext>().cloned().unwrap_or_default()))
+    }
+}
+
+/// The address of the client: the TCP peer (the server is started with connection
+/// info). A deployment behind a proxy sees the proxy here, and throttles per account
+/// only — trusting `X-Forwarded-For` blindly would let anyone pick their address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip()),
+        ))
     }
 }

@@ -146,6 +146,9 @@ pub struct MeOut {
     pub office_ids: Vec<String>,
     /// Team ids.
     pub team_ids: Vec<String>,
+    /// The user must enrol in two-factor sign-in (`POST /api/v1/me/totp`) before
+    /// anything else.
+    pub totp_enrolment_required: bool,
 }
 
 impl From<&Actor> for MeOut {
@@ -160,6 +163,7 @@ impl From<&Actor> for MeOut {
             agency: AgencyOut::from(&actor.agency),
             office_ids: user.office_ids.iter().map(ToString::to_string).collect(),
             team_ids: user.team_ids.iter().map(ToString::to_string).collect(),
+            totp_enrolment_required: false,
         }
     }
 }

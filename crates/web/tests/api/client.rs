@@ -13,6 +13,7 @@ pub struct Client {
     router: Router,
     cookie: Option<String>,
     language: &'static str,
+    address: Option<std::net::SocketAddr>,
 }
 
 /// An answer: status, JSON body (or null), headers.
@@ -25,19 +26,32 @@ pub struct Answer {
 impl Client {
     pub fn anonymous(test: &TestApp) -> Client {
         let router = sila_web::router(test.app.clone(), &sila_web::WebConfig::default()).expect("the router builds");
-        Client { router, cookie: None, language: "ar" }
+        Client { router, cookie: None, language: "ar", address: None }
     }
 
     /// Signs in as a seeded user.
     pub async fn sign_in(test: &TestApp, username: &str) -> Client {
         let mut client = Client::anonymous(test);
-        let answer =
-            client.post("/api/v1/session", serde_json::json!({ "username": username, "password": PASSWORD })).await;
+        let code = test.totp_code(username);
+        let answer = client
+            .post("/api/v1/session", serde_json::json!({ "username": username, "password": PASSWORD, "totp": code }))
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED, "sign-in of {username}: {}", answer.body);
         let cookie = answer.headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
         client.cookie = Some(cookie.split(';').next().unwrap().to_string());
         client
+    }
+
+    /// The same client, connecting from `address` (as the server's connection info
+    /// would report it).
+    pub fn connecting_from(&self, address: &str) -> Client {
+        Client { address: Some(address.parse().unwrap()), ..self.clone() }
+    }
+
+    /// A client presenting this cookie.
+    pub fn with_cookie(&self, cookie: &str) -> Client {
+        Client { cookie: Some(cookie.to_string()), ..self.clone() }
     }
 
     /// The same user, asking for answers in `language`.
@@ -64,6 +78,9 @@ impl Client {
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if let Some(address) = self.address {
+            request = request.extension(axum::extract::ConnectInfo(address));
         }
         let request = match body {
             Some(body) => {

@@ -5,4 +5,5 @@ mod centre_first;
 mod client;
 mod input;
 mod rules;
+mod security;
 mod walk;

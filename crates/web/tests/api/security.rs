@@ -1,0 +1,257 @@
+//! Sign-in security over HTTP, on both databases: two-factor codes and enrolment,
+//! lockout with back-off per account and per client address, idle and absolute session
+//! timeouts, session rotation, CSRF refusal, and API tokens (scope, revocation, expiry).
+
+use axum::http::StatusCode;
+use jiff::SignedDuration;
+use serde_json::json;
+use sila_app::both_databases;
+use sila_app::testing::{PASSWORD, TestApp};
+
+use crate::client::Client;
+
+fn credentials(username: &str, password: &str, code: Option<String>) -> serde_json::Value {
+    json!({ "username": username, "password": password, "totp": code })
+}
+
+both_databases!(two_factor_codes_are_required_and_used_once, |test: TestApp| async move {
+    let anonymous = Client::anonymous(&test);
+    anonymous.post("/api/v1/session", credentials("cp.officer", PASSWORD, None)).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "totp_required",
+        None,
+    );
+    anonymous.post("/api/v1/session", credentials("cp.officer", PASSWORD, Some("000000".into()))).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "sign_in_failed",
+        None,
+    );
+    let code = test.totp_code("cp.officer");
+    anonymous
+        .post("/api/v1/session", credentials("cp.officer", PASSWORD, Some(code.clone())))
+        .await
+        .expect(StatusCode::CREATED);
+    // The same code again (replayed from a shoulder or a log) is refused.
+    anonymous.post("/api/v1/session", credentials("cp.officer", PASSWORD, Some(code))).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "sign_in_failed",
+        None,
+    );
+});
+
+both_databases!(content_roles_enrol_before_anything_else, |test: TestApp| async move {
+    let aman = &test.world.agency("AMAN");
+    let input = sila_app::auth::UserInput {
+        username: "aman.new".into(),
+        display_name: "موظفة جديدة".into(),
+        password: "a long enough password".into(),
+        roles: vec!["caseworker".into()],
+        agency_id: aman.id.to_string(),
+        office_ids: vec![test.world.office("AMAN.MAIN").id.to_string()],
+        language: Some("ar".into()),
+    };
+    test.app.create_user(None, &input).await.unwrap();
+    let anonymous = Client::anonymous(&test);
+    let answer = anonymous.post("/api/v1/session", credentials("aman.new", "a long enough password", None)).await;
+    let me = answer.body.clone();
+    assert_eq!(answer.status, StatusCode::CREATED, "{me}");
+    assert_eq!(me["totp_enrolment_required"], true);
+    let cookie = answer.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let newcomer = anonymous.with_cookie(&cookie);
+    newcomer.get("/api/v1/cases").await.expect_error(StatusCode::FORBIDDEN, "totp_enrolment_required", None);
+    newcomer.get("/api/v1/me").await.expect(StatusCode::OK);
+    let enrolment = newcomer.post("/api/v1/me/totp", json!({})).await.expect(StatusCode::OK);
+    let secret = enrolment["secret"].as_str().unwrap();
+    assert!(enrolment["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/Sila:aman.new?secret="));
+    assert!(
+        enrolment["qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || enrolment["qr_svg"].as_str().unwrap().contains("<svg")
+    );
+    newcomer.post("/api/v1/me/totp/confirm", json!({ "code": "123456" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("code"),
+    );
+    let bytes = sila_app::auth::totp::from_base32(secret).unwrap();
+    let now = test.app.now().as_second();
+    let code = sila_app::auth::totp::code_at(&bytes, now);
+    newcomer.post("/api/v1/me/totp/confirm", json!({ "code": code })).await.expect(StatusCode::NO_CONTENT);
+    newcomer.get("/api/v1/cases").await.expect(StatusCode::OK);
+    newcomer.post("/api/v1/me/totp", json!({})).await.expect_error(StatusCode::CONFLICT, "totp_already_enrolled", None);
+    // From now on a code is needed at sign-in.
+    anonymous.post("/api/v1/session", credentials("aman.new", "a long enough password", None)).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "totp_required",
+        None,
+    );
+});
+
+both_databases!(five_failures_lock_the_account_with_back_off, |test: TestApp| async move {
+    let anonymous = Client::anonymous(&test);
+    for _ in 0..5 {
+        anonymous.post("/api/v1/session", credentials("cp.officer", "wrong password", None)).await.expect_error(
+            StatusCode::UNAUTHORIZED,
+            "sign_in_failed",
+            None,
+        );
+    }
+    // Locked: even the right password and code are refused, with a time to wait.
+    let answer = anonymous
+        .post("/api/v1/session", credentials("cp.officer", PASSWORD, Some(test.totp_code("cp.officer"))))
+        .await;
+    assert_eq!(answer.headers.get("retry-after").unwrap(), "60");
+    answer.expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None);
+    // After the minute, one more failure locks for two.
+    test.clock.advance(SignedDuration::from_secs(61));
+    anonymous.post("/api/v1/session", credentials("cp.officer", "wrong again", None)).await;
+    let answer = anonymous.post("/api/v1/session", credentials("cp.officer", PASSWORD, None)).await;
+    assert_eq!(answer.headers.get("retry-after").unwrap(), "120");
+    // Unknown usernames are throttled the same way (no hint that they do not exist).
+    for _ in 0..5 {
+        anonymous.post("/api/v1/session", credentials("nobody.here", "guess", None)).await;
+    }
+    anonymous.post("/api/v1/session", credentials("nobody.here", "guess", None)).await.expect_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        None,
+    );
+    // Once the lock has passed, the right credentials work and clear the count.
+    test.clock.advance(SignedDuration::from_secs(121));
+    Client::sign_in(&test, "cp.officer").await;
+    anonymous.post("/api/v1/session", credentials("cp.officer", "wrong password", None)).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "sign_in_failed",
+        None,
+    );
+});
+
+both_databases!(five_failures_from_one_address_lock_that_address, |test: TestApp| async move {
+    let attacker = Client::anonymous(&test).connecting_from("203.0.113.7:50000");
+    for username in ["cp.officer", "cp.supervisor", "aman.desk", "wifaq.desk", "cp.admin"] {
+        attacker.post("/api/v1/session", credentials(username, "password spraying", None)).await.expect_error(
+            StatusCode::UNAUTHORIZED,
+            "sign_in_failed",
+            None,
+        );
+    }
+    attacker
+        .post("/api/v1/session", credentials("aman.manager", PASSWORD, Some(test.totp_code("aman.manager"))))
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None);
+    // Another address, and the account itself, are not locked.
+    Client::anonymous(&test)
+        .connecting_from("198.51.100.2:40000")
+        .post("/api/v1/session", credentials("aman.manager", PASSWORD, Some(test.totp_code("aman.manager"))))
+        .await
+        .expect(StatusCode::CREATED);
+});
+
+both_databases!(sessions_end_when_idle_or_too_old_and_rotate_at_sign_in, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    // Active every 25 minutes: the session lives on…
+    for _ in 0..3 {
+        test.clock.advance(SignedDuration::from_mins(25));
+        officer.get("/api/v1/me").await.expect(StatusCode::OK);
+    }
+    // …but not past 30 idle minutes.
+    test.clock.advance(SignedDuration::from_mins(31));
+    officer.get("/api/v1/me").await.expect_error(StatusCode::UNAUTHORIZED, "not_signed_in", None);
+    // Never past 12 hours, however active.
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    for _ in 0..28 {
+        test.clock.advance(SignedDuration::from_mins(25));
+        officer.get("/api/v1/me").await.expect(StatusCode::OK);
+    }
+    test.clock.advance(SignedDuration::from_mins(25));
+    officer.get("/api/v1/me").await.expect_error(StatusCode::UNAUTHORIZED, "not_signed_in", None);
+    // Signing in with an old cookie ends that session: the id is rotated.
+    let first = Client::sign_in(&test, "cp.supervisor").await;
+    let code = test.totp_code("cp.supervisor");
+    let answer = first.post("/api/v1/session", credentials("cp.supervisor", PASSWORD, Some(code))).await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    first.get("/api/v1/me").await.expect_error(StatusCode::UNAUTHORIZED, "not_signed_in", None);
+});
+
+both_databases!(cross_site_state_changes_are_refused, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let case = json!({ "category": "runaway" });
+    officer.post_with("/api/v1/cases", case.clone(), &[("sec-fetch-site", "cross-site")]).await.expect_error(
+        StatusCode::FORBIDDEN,
+        "csrf_rejected",
+        None,
+    );
+    officer
+        .post_with("/api/v1/cases", case.clone(), &[("origin", "https://evil.example"), ("host", "sila.local")])
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "csrf_rejected", None);
+    // Nothing was opened.
+    assert_eq!(officer.get("/api/v1/cases").await.expect(StatusCode::OK)["items"], json!([]));
+    // The pages' own requests pass.
+    officer
+        .post_with("/api/v1/cases", case.clone(), &[("sec-fetch-site", "same-origin")])
+        .await
+        .expect(StatusCode::CREATED);
+    officer
+        .post_with("/api/v1/cases", case, &[("origin", "https://sila.local"), ("host", "sila.local")])
+        .await
+        .expect(StatusCode::CREATED);
+    // Signing in from another site (login CSRF) is refused too.
+    Client::anonymous(&test)
+        .post_with(
+            "/api/v1/session",
+            credentials("cp.officer", PASSWORD, Some(test.totp_code("cp.officer"))),
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "csrf_rejected", None);
+});
+
+both_databases!(api_tokens_are_scoped_revocable_and_expire, |test: TestApp| async move {
+    use sila_app::auth::TokenScope;
+    let read = test
+        .app
+        .create_api_token("cp.officer", "statistics export", TokenScope::Read, SignedDuration::from_hours(24))
+        .await
+        .unwrap();
+    let write = test
+        .app
+        .create_api_token("cp.officer", "intake kiosk", TokenScope::Write, SignedDuration::from_hours(24 * 30))
+        .await
+        .unwrap();
+    assert!(read.secret.starts_with("sila_"));
+    let bearer = |secret: &str| format!("Bearer {secret}");
+    let anonymous = Client::anonymous(&test);
+    let read_header = bearer(&read.secret);
+    let write_header = bearer(&write.secret);
+    anonymous.send("GET", "/api/v1/cases", None, &[("authorization", &read_header)]).await.expect(StatusCode::OK);
+    anonymous
+        .send("POST", "/api/v1/cases", Some(json!({ "category": "runaway" })), &[("authorization", &read_header)])
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "token_scope", None);
+    // A bearer token rides on no cookie: fetch metadata does not concern it.
+    anonymous
+        .send(
+            "POST",
+            "/api/v1/cases",
+            Some(json!({ "category": "runaway" })),
+            &[("authorization", &write_header), ("sec-fetch-site", "cross-site")],
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    test.app.revoke_api_token(write.token.id).await.unwrap();
+    anonymous.send("GET", "/api/v1/cases", None, &[("authorization", &write_header)]).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "not_signed_in",
+        None,
+    );
+    test.clock.advance(SignedDuration::from_hours(25));
+    anonymous.send("GET", "/api/v1/cases", None, &[("authorization", &read_header)]).await.expect_error(
+        StatusCode::UNAUTHORIZED,
+        "not_signed_in",
+        None,
+    );
+    // The database holds hashes only.
+    let tokens = test.app.api_tokens("cp.officer").await.unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens.iter().any(|token| token.revoked_at.is_some()));
+});
