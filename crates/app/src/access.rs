@@ -1,26 +1,24 @@
-//! The authorisation seam: one function, [`authorize`], decides every action on every
-//! record, and denies by default. The confidentiality issue backs it with the Cedar
-//! policy engine; the rules here are the same rules, written as a match, so that the
-//! engine replaces their *evaluation*, not their meaning.
+//! The authorisation seam: every decision of every use case goes through
+//! [`App::authorize`], which asks the Cedar engine of `sila-policy` (policies in
+//! `policies/` at the root) and denies by default. This module turns the records a use
+//! case loaded into the engine's terms, turns the engine's answer into the API's two
+//! kinds of refusal, and writes the deciding policies into the use case's audit entry.
 //!
-//! The rules (SECURITY.md, SYSTEM.md):
-//! - Each agency owns its records; nothing of another agency's case is ever readable.
-//! - Administrators, auditors and analysts read no case content.
-//! - Within an agency, scopes follow roles: an officer sees the cases they opened or
-//!   are assigned; a supervisor those of their offices; a desk coordinator those of
-//!   their desk offices; a caseworker those assigned to them or their team; a manager
-//!   the whole centre.
-//! - Notes: team notes with the case; restricted notes to their author, named readers
-//!   and managers; sealed notes to their author and managers only.
-//! - A referral is seen by its referrer reduced to status, dates and outcome; by the
-//!   receiving desk with what it carries.
+//! Two refusals: a record the actor may not even *read* is answered as not found
+//! ([`Decision::Hide`] — no hint that it exists); a record they may read but not act
+//! on in this way is forbidden ([`Decision::Deny`]).
 
-use sila_domain::agency::{AgencyKind, Role};
-use sila_domain::case::{Case, Note, NoteLevel};
+use std::collections::BTreeSet;
+
+use sila_domain::case::{Case, Note};
+use sila_domain::consent::DataClass;
+use sila_domain::ids::{AgencyId, PersonId};
 use sila_domain::referral::{Referral, ReferralStatus, Side};
-use sila_store::{CaseScope, PersonScope};
+use sila_policy::{Act, Principal, Target};
+use sila_store::CaseScope;
 
-use crate::Actor;
+use crate::audit::Audit;
+use crate::{Actor, App};
 
 /// What an actor wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +45,8 @@ pub enum Action {
     TransferCase,
     /// Record a centre-first bypass.
     BypassCentreFirst,
+    /// Open a case outside one's scope in an emergency.
+    BreakGlass,
     /// Write a note.
     CreateNote,
     /// Read a note.
@@ -63,26 +63,53 @@ pub enum Action {
     ReadAudit,
 }
 
+impl Action {
+    fn act(self) -> Act {
+        match self {
+            Action::CreatePerson => Act::CreatePerson,
+            Action::ReadPerson => Act::ReadPerson,
+            Action::SearchPersons => Act::SearchPersons,
+            Action::CreateCase => Act::CreateCase,
+            Action::ReadCase => Act::ReadCase,
+            Action::WorkCase => Act::WorkCase,
+            Action::AssignCase => Act::AssignCase,
+            Action::ListCases => Act::ListCases,
+            Action::ReferCase => Act::ReferCase,
+            Action::TransferCase => Act::TransferCase,
+            Action::BypassCentreFirst => Act::BypassCentreFirst,
+            Action::BreakGlass => Act::BreakGlass,
+            Action::CreateNote => Act::CreateNote,
+            Action::ReadNote => Act::ReadNote,
+            Action::ReadReferral => Act::ReadReferral,
+            Action::ListReferrals => Act::ListReferrals,
+            Action::TransitionReferral(to) => Act::TransitionReferral(to),
+            Action::Administer => Act::Administer,
+            Action::ReadAudit => Act::ReadAudit,
+        }
+    }
+}
+
 /// The record an action is on, with what the decision needs to know of it.
 #[derive(Debug, Clone, Copy)]
 pub enum Resource<'a> {
-    /// No particular record (creating, listing, searching).
+    /// No particular record (creating, listing, searching, administering).
     Nothing,
-    /// A person, with how much of them the actor's agency holds.
-    Person(&'a PersonScope),
-    /// A case.
-    Case(&'a Case),
-    /// A note on a case.
-    Note(&'a Case, &'a Note),
-    /// A referral, with the referred case (loaded when the actor is of the referring
-    /// agency) and the centre case it opened (when the actor is of the receiving one).
+    /// A case and the persons in it.
+    Case(&'a Case, &'a [PersonId]),
+    /// A note on a case (whose persons are given).
+    Note(&'a Case, &'a [PersonId], &'a Note),
+    /// A person: who registered them, and which of their data classes the actor's
+    /// agency received by referral.
+    Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A referral, with its referring case and centre case when the actor's agency holds
+    /// them (each with its persons).
     Referral {
         /// The referral.
         referral: &'a Referral,
-        /// The referring agency's case.
-        source: Option<&'a Case>,
+        /// The referring case.
+        source: Option<(&'a Case, &'a [PersonId])>,
         /// The centre case opened on acceptance.
-        centre: Option<&'a Case>,
+        centre: Option<(&'a Case, &'a [PersonId])>,
     },
 }
 
@@ -97,98 +124,83 @@ pub enum Decision {
     Deny,
 }
 
-/// Decides one action. Deny by default: only the arms below allow anything.
-pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Decision {
-    let user = &actor.user;
-    if user.disabled {
-        return Decision::Hide;
+/// The policy that opens a case under a break-glass grant.
+const BREAK_GLASS_POLICY: &str = "case-break-glass";
+
+impl App {
+    fn principal<'a>(actor: &'a Actor) -> Principal<'a> {
+        Principal {
+            user: &actor.user,
+            agency: &actor.agency,
+            conflicts: &actor.conflicts,
+            break_glass: &actor.break_glass,
+        }
     }
-    let content = user.reads_case_content();
-    match (action, resource) {
-        (Action::Administer, Resource::Nothing) => allow_if(user.has_role(Role::Administrator)),
-        (Action::ReadAudit, Resource::Nothing) => allow_if(user.has_role(Role::Auditor)),
-        (Action::CreatePerson | Action::SearchPersons, Resource::Nothing) => allow_if(content),
-        (Action::ReadPerson, Resource::Person(scope)) => {
-            if content && *scope != PersonScope::None {
-                Decision::Allow
-            } else {
-                Decision::Hide
+
+    /// The engine's verdict, with nothing recorded.
+    pub(crate) fn verdict(&self, actor: &Actor, action: Action, resource: Resource<'_>) -> sila_policy::Verdict {
+        let target = match resource {
+            Resource::Nothing => Target::OwnAgency,
+            Resource::Case(case, persons) => Target::Case(case, persons),
+            Resource::Note(case, persons, note) => Target::Note(note, case, persons),
+            Resource::Person(id, registered_by, classes) => Target::Person(id, registered_by, classes),
+            Resource::Referral { referral, source, centre } => {
+                let reads = |pair: Option<(&Case, &[PersonId])>| {
+                    pair.is_some_and(|(case, persons)| {
+                        self.policy.decide(Self::principal(actor), Act::ReadCase, Target::Case(case, persons)).allowed
+                    })
+                };
+                Target::Referral { referral, reads_source_case: reads(source), reads_centre_case: reads(centre) }
             }
+        };
+        let verdict = self.policy.decide(Self::principal(actor), action.act(), target);
+        for error in &verdict.errors {
+            tracing::error!(error = %error, "policy evaluation error");
         }
-        (Action::CreateCase, Resource::Nothing) => {
-            allow_if(content && matches!(actor.agency.kind, AgencyKind::Police | AgencyKind::Centre))
-        }
-        (Action::ListCases | Action::ListReferrals, Resource::Nothing) => allow_if(content),
-        (Action::ReadCase, Resource::Case(case)) => visible_case(actor, case),
-        (Action::WorkCase | Action::CreateNote | Action::ReferCase, Resource::Case(case)) => visible_case(actor, case),
-        (Action::AssignCase, Resource::Case(case)) => match visible_case(actor, case) {
-            Decision::Allow => allow_if(
-                user.has_role(Role::PoliceSupervisor)
-                    || user.has_role(Role::DeskCoordinator)
-                    || user.has_role(Role::CentreManager),
-            ),
-            other => other,
-        },
-        (Action::TransferCase, Resource::Case(case)) => match visible_case(actor, case) {
-            Decision::Allow => allow_if(user.has_role(Role::PoliceOfficer) || user.has_role(Role::PoliceSupervisor)),
-            other => other,
-        },
-        (Action::BypassCentreFirst, Resource::Case(case)) => match visible_case(actor, case) {
-            Decision::Allow => allow_if(user.has_role(Role::PoliceSupervisor)),
-            other => other,
-        },
-        (Action::ReadNote, Resource::Note(case, note)) => match visible_case(actor, case) {
-            Decision::Allow => allow_note(actor, note),
-            other => other,
-        },
-        (Action::ReadReferral, Resource::Referral { referral, source, centre }) => {
-            match side_of(actor, referral, source, centre) {
-                Some(_) => Decision::Allow,
-                None => Decision::Hide,
+        verdict
+    }
+
+    /// Decides `action` on `resource`; a refusal names its deciding policies in the use
+    /// case's audit entry, and an access that only a break-glass grant allows is flagged.
+    pub(crate) fn authorize(
+        &self,
+        audit: &mut Audit,
+        actor: &Actor,
+        action: Action,
+        resource: Resource<'_>,
+    ) -> Decision {
+        let verdict = self.verdict(actor, action, resource);
+        if verdict.allowed {
+            if verdict.policies.iter().all(|policy| policy == BREAK_GLASS_POLICY) {
+                audit.detail("break_glass", "true");
             }
+            return Decision::Allow;
         }
-        (Action::TransitionReferral(to), Resource::Referral { referral, source, centre }) => {
-            match side_of(actor, referral, source, centre) {
-                None => Decision::Hide,
-                Some(Side::Referrer) => allow_if(to == ReferralStatus::Cancelled),
-                Some(Side::Receiver) => allow_if(receiver_may(actor, to, centre)),
-            }
-        }
-        _ => Decision::Deny,
+        let deciding =
+            if verdict.policies.is_empty() { "default-deny".to_string() } else { verdict.policies.join(",") };
+        audit.detail("policies", &deciding);
+        // Refused: may the actor see the record at all?
+        let readable = match resource {
+            Resource::Nothing => true,
+            Resource::Case(..) if action == Action::ReadCase => false,
+            Resource::Case(..) => self.verdict(actor, Action::ReadCase, resource).allowed,
+            Resource::Note(..) | Resource::Person(..) => false,
+            Resource::Referral { .. } if action == Action::ReadReferral => false,
+            Resource::Referral { .. } => self.verdict(actor, Action::ReadReferral, resource).allowed,
+        };
+        if readable { Decision::Deny } else { Decision::Hide }
     }
 }
 
-/// Which side of a referral the actor is on, if any: the referrer side are the users of
-/// the referring agency who may read the referred case; the receiver side are the
-/// receiving agency's desk coordinators at that desk and its managers, and the workers
-/// who may read the centre case it opened.
-pub fn side_of(
-    actor: &Actor,
-    referral: &Referral,
-    source_case: Option<&Case>,
-    centre_case: Option<&Case>,
-) -> Option<Side> {
-    let user = &actor.user;
-    if !user.reads_case_content() {
-        return None;
-    }
-    if actor.agency.id == referral.from_agency_id {
-        let sees_case =
-            source_case.is_some_and(|case| case.id == referral.case_id && visible_case(actor, case) == Decision::Allow);
-        return sees_case.then_some(Side::Referrer);
-    }
-    if actor.agency.id != referral.to_agency_id {
-        return None;
-    }
-    let at_desk = user.has_role(Role::DeskCoordinator) && user.office_ids.contains(&referral.to_office_id);
-    let manager = user.has_role(Role::CentreManager);
-    let works_case = centre_case
-        .is_some_and(|case| Some(case.id) == referral.centre_case_id && visible_case(actor, case) == Decision::Allow);
-    (at_desk || manager || works_case).then_some(Side::Receiver)
+/// Which side of a referral an actor is on, once they may read it.
+pub fn side_of(actor: &Actor, referral: &Referral) -> Side {
+    if actor.agency.id == referral.from_agency_id { Side::Referrer } else { Side::Receiver }
 }
 
-/// Which of the agency's cases a list shows the actor.
+/// Which of the agency's cases a list looks at for the actor (each listed case is then
+/// decided by the engine like any other read).
 pub fn case_scope(actor: &Actor) -> Option<CaseScope> {
+    use sila_domain::agency::Role;
     let user = &actor.user;
     if !user.reads_case_content() {
         return None;
@@ -200,56 +212,4 @@ pub fn case_scope(actor: &Actor) -> Option<CaseScope> {
         return Some(CaseScope::Offices(user.office_ids.clone()));
     }
     Some(CaseScope::Own(user.id, user.team_ids.clone()))
-}
-
-fn visible_case(actor: &Actor, case: &Case) -> Decision {
-    if case.agency_id != actor.agency.id {
-        return Decision::Hide;
-    }
-    let visible = match case_scope(actor) {
-        None => false,
-        Some(CaseScope::Agency) => true,
-        Some(CaseScope::Offices(offices)) => offices.contains(&case.office_id) || own_or_team(actor, case),
-        Some(CaseScope::Own(..)) => own_or_team(actor, case),
-    };
-    if visible { Decision::Allow } else { Decision::Hide }
-}
-
-fn own_or_team(actor: &Actor, case: &Case) -> bool {
-    let user = &actor.user;
-    case.created_by == user.id
-        || case.assigned_user_id == Some(user.id)
-        || case.assigned_team_id.is_some_and(|team| user.team_ids.contains(&team))
-}
-
-fn allow_note(actor: &Actor, note: &Note) -> Decision {
-    let user = &actor.user;
-    if note.author_id == user.id {
-        return Decision::Allow;
-    }
-    let manager = user.has_role(Role::CentreManager) || user.has_role(Role::PoliceSupervisor);
-    let allowed = match note.level {
-        NoteLevel::Team => true,
-        NoteLevel::Restricted => manager || note.readers.contains(&user.id),
-        NoteLevel::Sealed => manager,
-    };
-    if allowed { Decision::Allow } else { Decision::Hide }
-}
-
-fn receiver_may(actor: &Actor, to: ReferralStatus, centre_case: Option<&Case>) -> bool {
-    let user = &actor.user;
-    let desk = user.has_role(Role::DeskCoordinator) || user.has_role(Role::CentreManager);
-    let worker = centre_case.is_some_and(|case| visible_case(actor, case) == Decision::Allow);
-    match to {
-        ReferralStatus::Received | ReferralStatus::Accepted | ReferralStatus::Rejected | ReferralStatus::Redirected => {
-            desk
-        }
-        ReferralStatus::InProgress | ReferralStatus::OnHold | ReferralStatus::Completed => desk || worker,
-        ReferralStatus::Transferred => user.has_role(Role::CentreManager),
-        ReferralStatus::Requested | ReferralStatus::Cancelled => false,
-    }
-}
-
-fn allow_if(condition: bool) -> Decision {
-    if condition { Decision::Allow } else { Decision::Deny }
 }

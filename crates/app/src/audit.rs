@@ -74,7 +74,7 @@ impl App {
     ) -> Result<Vec<AuditView>, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "audit.read").await?;
         let result = async {
-            if crate::access::authorize(actor, crate::access::Action::ReadAudit, crate::access::Resource::Nothing)
+            if self.authorize(&mut audit, actor, crate::access::Action::ReadAudit, crate::access::Resource::Nothing)
                 != crate::access::Decision::Allow
             {
                 return Err(AppError::Forbidden);

@@ -245,7 +245,8 @@ impl App {
                 },
             )
             .await?;
-            Ok(Session { token, actor: Actor { user: user.clone(), agency }, expires_at, enrolment_required })
+            let actor = App::load_actor(&mut tx, user.clone(), agency, now).await?;
+            Ok(Session { token, actor, expires_at, enrolment_required })
         }
         .await;
         if enrolment_required {
@@ -297,6 +298,7 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let agency = tx.agency(user.agency_id).await?.ok_or(AppError::Unauthenticated)?;
+        let actor = App::load_actor(&mut tx, user, agency, now).await?;
         drop(tx);
         // Recording activity is a write; once a minute is enough for the idle timeout
         // and keeps reads from queueing behind SQLite's single writer.
@@ -305,11 +307,19 @@ impl App {
             tx.touch_session(&hash, now).await?;
             tx.commit().await?;
         }
-        Ok(Authenticated {
-            actor: Actor { user, agency },
-            enrolment_only: session.restricted,
-            scope: TokenScope::Write,
-        })
+        Ok(Authenticated { actor, enrolment_only: session.restricted, scope: TokenScope::Write })
+    }
+
+    /// An actor with the ties and live grants that change what they may see.
+    pub(crate) async fn load_actor(
+        tx: &mut sila_store::Tx,
+        user: sila_domain::agency::User,
+        agency: sila_domain::agency::Agency,
+        now: Timestamp,
+    ) -> Result<Actor, AppError> {
+        let conflicts = tx.conflicts_of(user.id).await?;
+        let break_glass = tx.live_break_glass(user.id, now).await?;
+        Ok(Actor { user, agency, conflicts, break_glass })
     }
 
     /// Ends a session.

@@ -14,7 +14,8 @@ use sila_domain::risk::AssessmentInput;
 use sila_domain::text::{Text, limits, parse_code};
 use sila_store::{CaseFilter, Cursor, Page, RiskAssessmentRecord, Tx};
 
-use crate::access::{Action, Decision, Resource, authorize, case_scope};
+use crate::access::{Action, Decision, Resource, case_scope};
+use crate::audit::Audit;
 use crate::persons::PersonView;
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
@@ -80,7 +81,7 @@ impl App {
     ) -> Result<Case, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.create").await?;
         let result = async {
-            if authorize(actor, Action::CreateCase, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::CreateCase, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let taxonomy = Taxonomy::new(tx.categories().await?);
@@ -135,7 +136,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.read").await?;
         audit.subject(SubjectKind::Case, id);
         let result = async {
-            let case = visible_case(&mut tx, actor, id, Action::ReadCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, id, Action::ReadCase).await?;
             let mut persons = Vec::new();
             for entry in tx.case_persons(case.id).await? {
                 audit.subject(SubjectKind::Person, entry.person_id);
@@ -170,7 +171,7 @@ impl App {
     pub async fn list_cases(&self, actor: &Actor, query: &CaseListQuery) -> Result<Page<Case>, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.list").await?;
         let result = async {
-            if authorize(actor, Action::ListCases, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::ListCases, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let scope = case_scope(actor).ok_or(AppError::Forbidden)?;
@@ -202,10 +203,18 @@ impl App {
                 cursor: query.cursor,
                 limit,
             };
-            let page = tx.list_cases(&filter).await?;
-            for case in &page.items {
-                audit.subject(SubjectKind::Case, case.id);
+            let mut page = tx.list_cases(&filter).await?;
+            // The list's scope is a query; each case on it is still decided by the engine
+            // (a conflict of interest, for one, removes a case the scope would show).
+            let mut visible = Vec::with_capacity(page.items.len());
+            for case in page.items {
+                let persons = tx.case_person_ids(case.id).await?;
+                if self.verdict(actor, Action::ReadCase, Resource::Case(&case, &persons)).allowed {
+                    audit.subject(SubjectKind::Case, case.id);
+                    visible.push(case);
+                }
             }
+            page.items = visible;
             Ok(page)
         }
         .await;
@@ -225,7 +234,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.person.add").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::WorkCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::WorkCase).await?;
             let mut errors = Errors::new();
             let person_id = errors.check("person_id", PersonId::parse(person_id));
             let role = errors.check("role", PersonRole::parse(role));
@@ -275,7 +284,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "risk.assess").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::WorkCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::WorkCase).await?;
             let instrument = &self.config.risk_instrument;
             let assessment = instrument.assess(input).map_err(AppError::Invalid)?;
             ensure_open(&case)?;
@@ -314,7 +323,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.assign").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let mut case = visible_case(&mut tx, actor, case_id, Action::AssignCase).await?;
+            let mut case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::AssignCase).await?;
             let mut errors = Errors::new();
             let user_id = user_id
                 .filter(|text| !text.trim().is_empty())
@@ -391,14 +400,24 @@ pub(crate) async fn new_case(tx: &mut Tx, actor: &Actor, new: NewCase, now: jiff
     Ok(case)
 }
 
-/// Loads a case and authorises `action` on it: another agency's case, or one outside
-/// the actor's scope, is not found.
-pub(crate) async fn visible_case(tx: &mut Tx, actor: &Actor, id: CaseId, action: Action) -> Result<Case, AppError> {
-    let case = tx.case(id).await?.ok_or(AppError::NotFound)?;
-    match authorize(actor, action, Resource::Case(&case)) {
-        Decision::Allow => Ok(case),
-        Decision::Hide => Err(AppError::Hidden),
-        Decision::Deny => Err(AppError::Forbidden),
+impl App {
+    /// Loads a case and authorises `action` on it: another agency's case, or one outside
+    /// the actor's scope, is not found.
+    pub(crate) async fn visible_case(
+        &self,
+        tx: &mut Tx,
+        audit: &mut Audit,
+        actor: &Actor,
+        id: CaseId,
+        action: Action,
+    ) -> Result<Case, AppError> {
+        let case = tx.case(id).await?.ok_or(AppError::NotFound)?;
+        let persons = tx.case_person_ids(case.id).await?;
+        match self.authorize(audit, actor, action, Resource::Case(&case, &persons)) {
+            Decision::Allow => Ok(case),
+            Decision::Hide => Err(AppError::Hidden),
+            Decision::Deny => Err(AppError::Forbidden),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use sila_domain::text::{Text, limits};
 use sila_domain::time::{age_on, local_date};
 
 use crate::access::Action;
-use crate::cases::{ensure_open, record_event, touch_case, visible_case};
+use crate::cases::{ensure_open, record_event, touch_case};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// Age below which a person is a child, for the mandatory-protection basis.
@@ -31,7 +31,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "consent.record").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::WorkCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::WorkCase).await?;
             let now = self.now();
             let today = local_date(now);
             let person_id = PersonId::parse(person_id).map_err(|problem| AppError::invalid("person_id", problem))?;
@@ -103,7 +103,7 @@ impl App {
         let result = async {
             let (case_id, mut consent) = tx.consent(consent_id).await?.ok_or(AppError::NotFound)?;
             audit.subject(SubjectKind::Case, case_id);
-            let case = visible_case(&mut tx, actor, case_id, Action::WorkCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::WorkCase).await?;
             let reason = Text::parse(reason, limits::SHORT).map_err(|problem| AppError::invalid("reason", problem))?;
             let now = self.now();
             if !tx.withdraw_consent(consent.id, actor.user.id, &reason, now).await? {

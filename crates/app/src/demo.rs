@@ -300,7 +300,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                     agency: seed.code.into(),
                     totp_secret,
                 });
-                world.actors.insert(username, Actor { user, agency: agency.clone() });
+                world.actors.insert(username, Actor::new(user, agency.clone()));
             }
             world.agencies.insert(seed.code.to_string(), agency);
         }

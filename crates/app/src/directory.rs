@@ -15,7 +15,7 @@ use sila_domain::referral::{Priority, Step};
 use sila_domain::text::{Text, parse_code};
 use sila_domain::time::parse_date;
 
-use crate::access::{Action, Decision, Resource, authorize};
+use crate::access::{Action, Decision, Resource};
 use crate::{Actor, App, AppError, RequestContext, new_uuid};
 
 /// A new protocol version as typed by an administrator.
@@ -89,7 +89,7 @@ impl App {
     ) -> Result<Protocol, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "protocol.create").await?;
         let result = async {
-            if authorize(actor, Action::Administer, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::Administer, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let taxonomy = Taxonomy::new(tx.categories().await?);

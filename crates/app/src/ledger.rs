@@ -10,7 +10,7 @@ use sila_domain::audit::AuditRecord;
 use sila_domain::merkle::{self, CompactRange, Hash};
 use sila_store::{RawAuditRow, StoredTreeHead};
 
-use crate::access::{Action, Decision, Resource, authorize};
+use crate::access::{Action, Decision, Resource};
 use crate::keys::verify_signature;
 use crate::{Actor, App, AppError, RequestContext};
 
@@ -216,7 +216,10 @@ impl App {
 
     /// The latest signed tree head (signing a new one when the log grew). Auditors.
     pub async fn tree_head(&self, actor: &Actor) -> Result<SignedTreeHead, AppError> {
-        if authorize(actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
+        if !self.verdict(actor, Action::ReadAudit, Resource::Nothing).allowed {
+            let mut audit = crate::audit::Audit::new(Some(actor), "audit.tree_head");
+            self.authorize(&mut audit, actor, Action::ReadAudit, Resource::Nothing);
+            self.audit_failure(&audit, &AppError::Forbidden).await;
             return Err(AppError::Forbidden);
         }
         self.sequence_and_sign().await
@@ -268,7 +271,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), action).await?;
         audit.detail("tree_size", &tree_size.to_string());
         let result = async {
-            if authorize(actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let size = i64::try_from(tree_size)

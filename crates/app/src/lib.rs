@@ -117,13 +117,26 @@ impl AppConfig {
     }
 }
 
-/// The signed-in user a use case acts for, with their agency.
+/// The signed-in user a use case acts for, with their agency, the persons they are
+/// tied to and the cases they hold a live break-glass grant for — loaded from the store
+/// for each request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The user.
     pub user: User,
     /// Their agency.
     pub agency: Agency,
+    /// Persons the user declared (or was declared) tied to.
+    pub conflicts: std::collections::BTreeSet<sila_domain::ids::PersonId>,
+    /// Cases with a live break-glass grant.
+    pub break_glass: std::collections::BTreeSet<sila_domain::ids::CaseId>,
+}
+
+impl Actor {
+    /// An actor with no ties and no grants (a freshly seeded user).
+    pub fn new(user: User, agency: Agency) -> Actor {
+        Actor { user, agency, conflicts: Default::default(), break_glass: Default::default() }
+    }
 }
 
 /// Context of one request besides the actor: the idempotency key of a write, so that
@@ -142,6 +155,7 @@ pub struct App {
     config: Arc<AppConfig>,
     audit_key: Arc<AuditKey>,
     root_cache: Arc<ledger::RootCache>,
+    policy: Arc<sila_policy::Engine>,
 }
 
 impl App {
@@ -161,6 +175,7 @@ impl App {
             config: Arc::new(config),
             audit_key: Arc::new(audit_key),
             root_cache: Default::default(),
+            policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
         })
     }
 
@@ -182,6 +197,7 @@ impl App {
                 config: Arc::new(config),
                 audit_key: Arc::new(audit_key),
                 root_cache: Default::default(),
+                policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
             },
             applied,
         ))

@@ -7,8 +7,8 @@ use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{CaseId, NoteId, UserId};
 use sila_domain::text::{Text, limits};
 
-use crate::access::{Action, Decision, Resource, authorize};
-use crate::cases::{record_event, touch_case, visible_case};
+use crate::access::{Action, Resource};
+use crate::cases::{record_event, touch_case};
 use crate::{Actor, App, AppError, RequestContext, new_uuid};
 
 impl App {
@@ -25,7 +25,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "note.create").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::CreateNote).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::CreateNote).await?;
             let mut errors = Errors::new();
             let level = errors.check("level", NoteLevel::parse(level));
             let text = errors.check("text", Text::parse(text, limits::LONG));
@@ -77,10 +77,11 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "note.list").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::ReadCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReadCase).await?;
+            let persons = tx.case_person_ids(case.id).await?;
             let mut readable = Vec::new();
             for note in tx.notes(case.id).await? {
-                if authorize(actor, Action::ReadNote, Resource::Note(&case, &note)) == Decision::Allow {
+                if self.verdict(actor, Action::ReadNote, Resource::Note(&case, &persons, &note)).allowed {
                     audit.subject(SubjectKind::Note, note.id);
                     readable.push(note);
                 }

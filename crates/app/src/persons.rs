@@ -15,7 +15,7 @@ use sila_domain::qid::Qid;
 use sila_domain::time::{local_date, parse_date};
 use sila_store::{PersonScope, Tx};
 
-use crate::access::{Action, Decision, Resource, authorize};
+use crate::access::{Action, Decision, Resource};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A person as the actor may see them.
@@ -107,7 +107,7 @@ impl App {
     ) -> Result<Registration, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.create").await?;
         let result = async {
-            if authorize(actor, Action::CreatePerson, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::CreatePerson, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let now = self.now();
@@ -146,7 +146,13 @@ impl App {
         let result = async {
             let person = tx.person(id).await?.ok_or(AppError::NotFound)?;
             let scope = tx.person_scope(&person, actor.agency.id).await?;
-            match authorize(actor, Action::ReadPerson, Resource::Person(&scope)) {
+            let classes = shared_classes(&scope);
+            match self.authorize(
+                &mut audit,
+                actor,
+                Action::ReadPerson,
+                Resource::Person(person.id, person.registered_by_agency_id, &classes),
+            ) {
                 Decision::Allow => Ok(PersonView::new(person, &scope)),
                 _ => Err(AppError::Hidden),
             }
@@ -159,7 +165,7 @@ impl App {
     pub async fn search_persons(&self, actor: &Actor, query: &PersonQuery) -> Result<Vec<PersonMatch>, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.search").await?;
         let result = async {
-            if authorize(actor, Action::SearchPersons, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::SearchPersons, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let today = local_date(self.now());
@@ -194,6 +200,14 @@ impl App {
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+}
+
+/// The data classes of a person the scope says the actor's agency received.
+fn shared_classes(scope: &PersonScope) -> BTreeSet<DataClass> {
+    match scope {
+        PersonScope::Shared(classes) => classes.clone(),
+        PersonScope::Registered | PersonScope::None => BTreeSet::new(),
     }
 }
 

@@ -20,8 +20,8 @@ use sila_domain::text::{Text, limits};
 use sila_domain::time::local_date;
 use sila_store::{Cursor, Page, ReferralBox, ReferralFilter, Tx};
 
-use crate::access::{Action, Decision, Resource, authorize, side_of};
-use crate::cases::{NewCase, ensure_open, new_case, record_event, touch_case, visible_case};
+use crate::access::{Action, Decision, Resource, side_of};
+use crate::cases::{NewCase, ensure_open, new_case, record_event, touch_case};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A referral as typed.
@@ -123,7 +123,7 @@ impl App {
                 return Err(AppError::invalid("case_id", Problem::Required));
             };
             audit.subject(SubjectKind::Case, case_id);
-            let case = visible_case(&mut tx, actor, case_id, Action::ReferCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReferCase).await?;
             ensure_open(&case)?;
             let office = tx.office(to_office).await?;
             let Some(office) = office.filter(|office| office.is_desk && office.agency_id != actor.agency.id) else {
@@ -265,8 +265,11 @@ impl App {
         audit.subject(SubjectKind::Referral, id);
         let result = async {
             let referral = tx.referral(id).await?.ok_or(AppError::NotFound)?;
-            let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
-            let side = side_of(actor, &referral, source.as_ref(), centre.as_ref()).ok_or(AppError::Hidden)?;
+            let related = related_cases(&mut tx, actor, &referral).await?;
+            if self.authorize(&mut audit, actor, Action::ReadReferral, related.resource(&referral)) != Decision::Allow {
+                return Err(AppError::Hidden);
+            }
+            let side = side_of(actor, &referral);
             if side == Side::Receiver {
                 for person in referral.packet.iter().flat_map(|packet| &packet.persons) {
                     audit.subject(SubjectKind::Person, person.person_id);
@@ -291,7 +294,7 @@ impl App {
     ) -> Result<Page<ReferralView>, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "referral.list").await?;
         let result = async {
-            if authorize(actor, Action::ListReferrals, Resource::Nothing) != Decision::Allow {
+            if self.authorize(&mut audit, actor, Action::ListReferrals, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
             let mut errors = Errors::new();
@@ -321,9 +324,10 @@ impl App {
                 .await?;
             let mut items = Vec::with_capacity(page.items.len());
             for referral in page.items {
-                let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
-                if let Some(side) = side_of(actor, &referral, source.as_ref(), centre.as_ref()) {
+                let related = related_cases(&mut tx, actor, &referral).await?;
+                if self.verdict(actor, Action::ReadReferral, related.resource(&referral)).allowed {
                     audit.subject(SubjectKind::Referral, referral.id);
+                    let side = side_of(actor, &referral);
                     items.push(ReferralView::new(referral, side));
                 }
             }
@@ -348,12 +352,9 @@ impl App {
             audit.detail("to", to.code());
             let mut referral = tx.referral(id).await?.ok_or(AppError::NotFound)?;
             audit.subject(SubjectKind::Case, referral.case_id);
-            let (source, centre) = related_cases(&mut tx, actor, &referral).await?;
-            match authorize(
-                actor,
-                Action::TransitionReferral(to),
-                Resource::Referral { referral: &referral, source: source.as_ref(), centre: centre.as_ref() },
-            ) {
+            let related = related_cases(&mut tx, actor, &referral).await?;
+            let centre = related.centre.as_ref().map(|(case, _)| case.clone());
+            match self.authorize(&mut audit, actor, Action::TransitionReferral(to), related.resource(&referral)) {
                 Decision::Allow => {}
                 Decision::Hide => return Err(AppError::Hidden),
                 Decision::Deny => {
@@ -366,7 +367,7 @@ impl App {
                     return Err(AppError::Forbidden);
                 }
             }
-            let side = side_of(actor, &referral, source.as_ref(), centre.as_ref()).ok_or(AppError::Hidden)?;
+            let side = side_of(actor, &referral);
             audit.detail("from", referral.status.code());
             if let Some(version) = input.version
                 && version != referral.version
@@ -505,19 +506,39 @@ impl App {
     }
 }
 
-/// The referral's own cases the actor's agency holds: the referred case for the
-/// referring agency, the centre case for the receiving one.
-async fn related_cases(
-    tx: &mut Tx,
-    actor: &Actor,
-    referral: &Referral,
-) -> Result<(Option<Case>, Option<Case>), AppError> {
-    let source = if actor.agency.id == referral.from_agency_id { tx.case(referral.case_id).await? } else { None };
+/// The referral's own cases the actor's agency holds, each with its persons: the
+/// referred case for the referring agency, the centre case for the receiving one.
+struct Related {
+    source: Option<(Case, Vec<sila_domain::ids::PersonId>)>,
+    centre: Option<(Case, Vec<sila_domain::ids::PersonId>)>,
+}
+
+impl Related {
+    fn resource<'a>(&'a self, referral: &'a Referral) -> Resource<'a> {
+        Resource::Referral {
+            referral,
+            source: self.source.as_ref().map(|(case, persons)| (case, persons.as_slice())),
+            centre: self.centre.as_ref().map(|(case, persons)| (case, persons.as_slice())),
+        }
+    }
+}
+
+async fn related_cases(tx: &mut Tx, actor: &Actor, referral: &Referral) -> Result<Related, AppError> {
+    let mut with_persons = async |id: CaseId| -> Result<Option<(Case, Vec<sila_domain::ids::PersonId>)>, AppError> {
+        match tx.case(id).await? {
+            Some(case) => {
+                let persons = tx.case_person_ids(case.id).await?;
+                Ok(Some((case, persons)))
+            }
+            None => Ok(None),
+        }
+    };
+    let source = if actor.agency.id == referral.from_agency_id { with_persons(referral.case_id).await? } else { None };
     let centre = match referral.centre_case_id {
-        Some(id) if actor.agency.id == referral.to_agency_id => tx.case(id).await?,
+        Some(id) if actor.agency.id == referral.to_agency_id => with_persons(id).await?,
         _ => None,
     };
-    Ok((source, centre))
+    Ok(Related { source, centre })
 }
 
 /// A person as the referral carries them: identity and contact only when those classes

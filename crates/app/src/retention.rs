@@ -9,7 +9,7 @@
 use sila_domain::audit::SubjectKind;
 use sila_domain::ids::CaseId;
 
-use crate::access::{Action, Decision, Resource, authorize};
+use crate::access::{Action, Decision, Resource};
 use crate::{Actor, App, AppError, RequestContext};
 
 impl App {
@@ -20,7 +20,7 @@ impl App {
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
             if let Some(actor) = actor
-                && authorize(actor, Action::Administer, Resource::Nothing) != Decision::Allow
+                && self.authorize(&mut audit, actor, Action::Administer, Resource::Nothing) != Decision::Allow
             {
                 return Err(AppError::Forbidden);
             }

@@ -15,7 +15,7 @@ use sila_domain::time::local_date;
 use sila_store::CaseTransfer;
 
 use crate::access::Action;
-use crate::cases::{check_version, ensure_open, record_event, visible_case};
+use crate::cases::{check_version, ensure_open, record_event};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A transfer as typed.
@@ -44,7 +44,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "centre_first.bypass").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let case = visible_case(&mut tx, actor, case_id, Action::BypassCentreFirst).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::BypassCentreFirst).await?;
             let mut errors = Errors::new();
             let ground = errors.check("ground", BypassGround::parse(ground));
             let note = errors.check("note", Text::parse(note, limits::SHORT));
@@ -75,7 +75,7 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.transfer").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let mut case = visible_case(&mut tx, actor, case_id, Action::TransferCase).await?;
+            let mut case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::TransferCase).await?;
             let mut errors = Errors::new();
             let authority = errors.check("authority_agency_id", AgencyId::parse(&input.authority_agency_id));
             let reference = errors

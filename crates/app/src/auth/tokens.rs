@@ -7,7 +7,7 @@ use sila_domain::audit::SubjectKind;
 use sila_store::ApiToken;
 
 use super::{Authenticated, token_hash};
-use crate::{Actor, App, AppError, RequestContext, new_uuid};
+use crate::{App, AppError, RequestContext, new_uuid};
 
 /// What every API token starts with (so a leaked one is easy to recognise and scan for).
 pub const PREFIX: &str = "sila_";
@@ -118,7 +118,8 @@ impl App {
         }
         let agency = tx.agency(user.agency_id).await?.ok_or(AppError::Unauthenticated)?;
         let scope = TokenScope::parse(&token.scope).ok_or(AppError::Unauthenticated)?;
-        Ok(Authenticated { actor: Actor { user, agency }, enrolment_only: false, scope })
+        let actor = App::load_actor(&mut tx, user, agency, now).await?;
+        Ok(Authenticated { actor, enrolment_only: false, scope })
     }
 }
 

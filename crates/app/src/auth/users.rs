@@ -20,8 +20,12 @@ impl App {
         let (mut tx, mut audit) = self.begin(actor, "user.create").await?;
         let result = async {
             if let Some(actor) = actor
-                && crate::access::authorize(actor, crate::access::Action::Administer, crate::access::Resource::Nothing)
-                    != crate::access::Decision::Allow
+                && self.authorize(
+                    &mut audit,
+                    actor,
+                    crate::access::Action::Administer,
+                    crate::access::Resource::Nothing,
+                ) != crate::access::Decision::Allow
             {
                 return Err(AppError::Forbidden);
             }

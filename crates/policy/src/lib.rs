@@ -1,0 +1,369 @@
+//! Sila's authorisation engine: the Cedar schema and policies of `policies/` (compiled
+//! into the binary, validated against the schema when the engine loads), the entities
+//! each decision needs, built from the records the caller loaded, and the answer with
+//! the ids of the policies that decided it — so every denial can be audited with them.
+//!
+//! This crate decides; it reads nothing. The application loads the records, asks, and
+//! acts on the answer.
+
+#![deny(missing_docs)]
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use sila_domain::agency::{Agency, Role};
+use sila_domain::case::{Case, Note};
+use sila_domain::consent::DataClass;
+use sila_domain::ids::{AgencyId, CaseId, PersonId, RecordId};
+use sila_domain::referral::{Referral, ReferralStatus};
+
+/// The schema.
+pub const SCHEMA: &str = include_str!("../../../policies/schema.cedarschema");
+
+/// The policy files, by name.
+pub const POLICIES: &[(&str, &str)] = &[
+    ("agency.cedar", include_str!("../../../policies/agency.cedar")),
+    ("cases.cedar", include_str!("../../../policies/cases.cedar")),
+    ("notes.cedar", include_str!("../../../policies/notes.cedar")),
+    ("persons.cedar", include_str!("../../../policies/persons.cedar")),
+    ("referrals.cedar", include_str!("../../../policies/referrals.cedar")),
+    ("guards.cedar", include_str!("../../../policies/guards.cedar")),
+];
+
+/// What a user wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Register a person.
+    CreatePerson,
+    /// Search persons.
+    SearchPersons,
+    /// Open a case.
+    CreateCase,
+    /// List cases.
+    ListCases,
+    /// List referrals.
+    ListReferrals,
+    /// Administer the agency's configuration.
+    Administer,
+    /// Read the audit log.
+    ReadAudit,
+    /// Read a case.
+    ReadCase,
+    /// Work a case (persons, risk, consent).
+    WorkCase,
+    /// Refer a case.
+    ReferCase,
+    /// Write a note.
+    CreateNote,
+    /// Assign a case.
+    AssignCase,
+    /// Send a case to an authority.
+    TransferCase,
+    /// Record a centre-first bypass.
+    BypassCentreFirst,
+    /// Open a case outside one's scope, in an emergency.
+    BreakGlass,
+    /// Read a note.
+    ReadNote,
+    /// Read a person.
+    ReadPerson,
+    /// Read a referral.
+    ReadReferral,
+    /// Move a referral to a status.
+    TransitionReferral(ReferralStatus),
+}
+
+impl Act {
+    fn action_id(&self) -> &'static str {
+        match self {
+            Act::CreatePerson => "CreatePerson",
+            Act::SearchPersons => "SearchPersons",
+            Act::CreateCase => "CreateCase",
+            Act::ListCases => "ListCases",
+            Act::ListReferrals => "ListReferrals",
+            Act::Administer => "Administer",
+            Act::ReadAudit => "ReadAudit",
+            Act::ReadCase => "ReadCase",
+            Act::WorkCase => "WorkCase",
+            Act::ReferCase => "ReferCase",
+            Act::CreateNote => "CreateNote",
+            Act::AssignCase => "AssignCase",
+            Act::TransferCase => "TransferCase",
+            Act::BypassCentreFirst => "BypassCentreFirst",
+            Act::BreakGlass => "BreakGlass",
+            Act::ReadNote => "ReadNote",
+            Act::ReadPerson => "ReadPerson",
+            Act::ReadReferral => "ReadReferral",
+            Act::TransitionReferral(_) => "TransitionReferral",
+        }
+    }
+}
+
+/// The acting user with what decisions need to know of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Principal<'a> {
+    /// The user.
+    pub user: &'a sila_domain::agency::User,
+    /// Their agency.
+    pub agency: &'a Agency,
+    /// Persons the user is tied to.
+    pub conflicts: &'a BTreeSet<PersonId>,
+    /// Cases the user holds a live break-glass grant for.
+    pub break_glass: &'a BTreeSet<CaseId>,
+}
+
+/// The record acted on.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// The user's own agency (creating, listing, administering).
+    OwnAgency,
+    /// A case and the persons in it.
+    Case(&'a Case, &'a [PersonId]),
+    /// A note, its case and the case's persons.
+    Note(&'a Note, &'a Case, &'a [PersonId]),
+    /// A person: who registered them, and the classes of them the user's agency received.
+    Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A referral, with whether the user may read its referring case and its centre case
+    /// (earlier decisions of the same engine).
+    Referral {
+        /// The referral.
+        referral: &'a Referral,
+        /// The user may read the referring case.
+        reads_source_case: bool,
+        /// The user may read the centre case.
+        reads_centre_case: bool,
+    },
+}
+
+/// The engine's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Allowed.
+    pub allowed: bool,
+    /// The ids of the policies that decided: the permits that allowed, or the forbids
+    /// that denied (empty for a denial by default, when nothing permits).
+    pub policies: Vec<String>,
+    /// Evaluation errors (a policy that could not be evaluated counts as not applying).
+    pub errors: Vec<String>,
+}
+
+/// The loaded, validated policies.
+pub struct Engine {
+    schema: Schema,
+    policies: PolicySet,
+    authorizer: Authorizer,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Engine")
+    }
+}
+
+/// Role groups: every working role is also in `reads_content`.
+fn role_uid(code: &str) -> EntityUid {
+    uid("Role", code)
+}
+
+fn uid(kind: &str, id: &str) -> EntityUid {
+    let kind = EntityTypeName::from_str(&format!("Sila::{kind}")).unwrap_or_else(|_| unreachable_type());
+    EntityUid::from_type_name_and_id(kind, EntityId::new(id))
+}
+
+/// The entity type names above are constants of the schema; parsing them cannot fail.
+fn unreachable_type() -> EntityTypeName {
+    EntityTypeName::from_str("Sila::Role").unwrap_or_else(|_| unreachable_type())
+}
+
+fn id_uid(kind: &str, id: impl RecordId) -> EntityUid {
+    uid(kind, &id.as_uuid().hyphenated().to_string())
+}
+
+fn entity_ref(kind: &str, id: impl RecordId) -> RestrictedExpression {
+    RestrictedExpression::new_entity_uid(id_uid(kind, id))
+}
+
+fn set_of(values: impl IntoIterator<Item = RestrictedExpression>) -> RestrictedExpression {
+    RestrictedExpression::new_set(values)
+}
+
+impl Engine {
+    /// Parses the schema and policies and validates the policies against the schema
+    /// (strict mode); any error means the deployment's policies are broken and the
+    /// server must not start.
+    pub fn load() -> Result<Engine, String> {
+        let (schema, _) = Schema::from_cedarschema_str(SCHEMA).map_err(|error| format!("schema: {error}"))?;
+        let mut policies = PolicySet::new();
+        for (name, text) in POLICIES {
+            let set = PolicySet::from_str(text).map_err(|error| format!("{name}: {error}"))?;
+            for policy in set.policies() {
+                // Every policy is named by its @id annotation: the audit log records
+                // these names for each denial, so they must be readable and stable.
+                let id = policy.annotation("id").ok_or_else(|| format!("{name}: a policy without an @id"))?;
+                let named = policy.new_id(cedar_policy::PolicyId::new(id));
+                policies.add(named).map_err(|error| format!("{name}: {error}"))?;
+            }
+        }
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let errors: Vec<String> = validation.validation_errors().map(ToString::to_string).collect();
+            return Err(format!("policies do not validate against the schema: {}", errors.join("; ")));
+        }
+        Ok(Engine { schema, policies, authorizer: Authorizer::new() })
+    }
+
+    /// The ids of every policy.
+    pub fn policy_ids(&self) -> Vec<String> {
+        self.policies.policies().map(|policy| policy.id().to_string()).collect()
+    }
+
+    /// Decides `act` by `principal` on `target`.
+    pub fn decide(&self, principal: Principal<'_>, act: Act, target: Target<'_>) -> Verdict {
+        match self.try_decide(principal, act, target) {
+            Ok(verdict) => verdict,
+            Err(error) => Verdict { allowed: false, policies: Vec::new(), errors: vec![error] },
+        }
+    }
+
+    fn try_decide(&self, principal: Principal<'_>, act: Act, target: Target<'_>) -> Result<Verdict, String> {
+        let mut entities = Vec::new();
+        let user_uid = id_uid("User", principal.user.id);
+        entities.push(self.user_entity(principal)?);
+        for role in Role::ALL {
+            let parents: HashSet<EntityUid> =
+                if role.reads_case_content() { HashSet::from([role_uid("reads_content")]) } else { HashSet::new() };
+            entities.push(Entity::new_no_attrs(role_uid(role.code()), parents));
+        }
+        entities.push(Entity::new_no_attrs(role_uid("reads_content"), HashSet::new()));
+        entities.push(agency_entity(principal.agency)?);
+        let mut context: Vec<(String, RestrictedExpression)> = Vec::new();
+        let resource = match target {
+            Target::OwnAgency => id_uid("Agency", principal.agency.id),
+            Target::Case(case, persons) => {
+                entities.push(case_entity(case, persons)?);
+                id_uid("Case", case.id)
+            }
+            Target::Note(note, case, persons) => {
+                entities.push(case_entity(case, persons)?);
+                let attributes = HashMap::from([
+                    ("case".to_string(), entity_ref("Case", case.id)),
+                    ("level".to_string(), RestrictedExpression::new_string(note.level.code().to_string())),
+                    ("author".to_string(), entity_ref("User", note.author_id)),
+                    ("readers".to_string(), set_of(note.readers.iter().map(|reader| entity_ref("User", *reader)))),
+                ]);
+                entities
+                    .push(Entity::new(id_uid("Note", note.id), attributes, HashSet::new()).map_err(|e| e.to_string())?);
+                id_uid("Note", note.id)
+            }
+            Target::Person(person, registered_by, classes) => {
+                let attributes = HashMap::from([
+                    ("registered_by".to_string(), entity_ref("Agency", registered_by)),
+                    (
+                        "shared_classes".to_string(),
+                        set_of(classes.iter().map(|class| RestrictedExpression::new_string(class.code().to_string()))),
+                    ),
+                ]);
+                entities.push(
+                    Entity::new(id_uid("Person", person), attributes, HashSet::new()).map_err(|e| e.to_string())?,
+                );
+                id_uid("Person", person)
+            }
+            Target::Referral { referral, reads_source_case, reads_centre_case } => {
+                let mut attributes = HashMap::from([
+                    ("from_agency".to_string(), entity_ref("Agency", referral.from_agency_id)),
+                    ("to_agency".to_string(), entity_ref("Agency", referral.to_agency_id)),
+                    ("to_office".to_string(), entity_ref("Office", referral.to_office_id)),
+                    ("source_case".to_string(), entity_ref("Case", referral.case_id)),
+                    (
+                        "data_classes".to_string(),
+                        set_of(
+                            referral
+                                .data_classes
+                                .iter()
+                                .map(|class| RestrictedExpression::new_string(class.code().to_string())),
+                        ),
+                    ),
+                ]);
+                if let Some(centre) = referral.centre_case_id {
+                    attributes.insert("centre_case".to_string(), entity_ref("Case", centre));
+                }
+                entities.push(
+                    Entity::new(id_uid("Referral", referral.id), attributes, HashSet::new())
+                        .map_err(|e| e.to_string())?,
+                );
+                context.push(("reads_source_case".into(), RestrictedExpression::new_bool(reads_source_case)));
+                context.push(("reads_centre_case".into(), RestrictedExpression::new_bool(reads_centre_case)));
+                if let Act::TransitionReferral(to) = act {
+                    context.push(("to".into(), RestrictedExpression::new_string(to.code().to_string())));
+                }
+                id_uid("Referral", referral.id)
+            }
+        };
+        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|error| error.to_string())?;
+        let action = uid("Action", act.action_id());
+        let context = Context::from_pairs(context).map_err(|error| error.to_string())?;
+        let request =
+            Request::new(user_uid, action, resource, context, Some(&self.schema)).map_err(|error| error.to_string())?;
+        let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
+        let diagnostics = response.diagnostics();
+        Ok(Verdict {
+            allowed: response.decision() == Decision::Allow,
+            policies: diagnostics.reason().map(ToString::to_string).collect(),
+            errors: diagnostics.errors().map(ToString::to_string).collect(),
+        })
+    }
+
+    fn user_entity(&self, principal: Principal<'_>) -> Result<Entity, String> {
+        let user = principal.user;
+        let attributes = HashMap::from([
+            ("agency".to_string(), entity_ref("Agency", user.agency_id)),
+            ("offices".to_string(), set_of(user.office_ids.iter().map(|office| entity_ref("Office", *office)))),
+            ("teams".to_string(), set_of(user.team_ids.iter().map(|team| entity_ref("Team", *team)))),
+            ("conflicts".to_string(), set_of(principal.conflicts.iter().map(|person| entity_ref("Person", *person)))),
+            ("break_glass".to_string(), set_of(principal.break_glass.iter().map(|case| entity_ref("Case", *case)))),
+        ]);
+        let roles: HashSet<EntityUid> =
+            if user.disabled { HashSet::new() } else { user.roles.iter().map(|role| role_uid(role.code())).collect() };
+        Entity::new(id_uid("User", user.id), attributes, roles).map_err(|error| error.to_string())
+    }
+}
+
+fn agency_entity(agency: &Agency) -> Result<Entity, String> {
+    let attributes =
+        HashMap::from([("kind".to_string(), RestrictedExpression::new_string(agency.kind.code().to_string()))]);
+    Entity::new(id_uid("Agency", agency.id), attributes, HashSet::new()).map_err(|error| error.to_string())
+}
+
+fn case_entity(case: &Case, persons: &[PersonId]) -> Result<Entity, String> {
+    let mut attributes = HashMap::from([
+        ("agency".to_string(), entity_ref("Agency", case.agency_id)),
+        ("office".to_string(), entity_ref("Office", case.office_id)),
+        ("created_by".to_string(), entity_ref("User", case.created_by)),
+        ("persons".to_string(), set_of(persons.iter().map(|person| entity_ref("Person", *person)))),
+    ]);
+    if let Some(user) = case.assigned_user_id {
+        attributes.insert("assigned_user".to_string(), entity_ref("User", user));
+    }
+    if let Some(team) = case.assigned_team_id {
+        attributes.insert("assigned_team".to_string(), entity_ref("Team", team));
+    }
+    Entity::new(id_uid("Case", case.id), attributes, HashSet::new()).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policies_validate_against_the_schema() {
+        let engine = Engine::load().unwrap_or_else(|error| panic!("{error}"));
+        let ids = engine.policy_ids();
+        assert!(ids.len() >= 20, "{ids:?}");
+        // Every policy carries a readable id (the audit log names them).
+        assert!(ids.iter().all(|id| !id.starts_with("policy")), "{ids:?}");
+    }
+}
