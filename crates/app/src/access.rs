@@ -25,8 +25,10 @@ use crate::{Actor, App};
 pub enum Action {
     /// Register a person.
     CreatePerson,
-    /// Read a person's record.
+    /// Read a person's identity.
     ReadPerson,
+    /// Read a person's contact details.
+    ReadPersonContact,
     /// Search persons.
     SearchPersons,
     /// Open a case.
@@ -68,6 +70,7 @@ impl Action {
         match self {
             Action::CreatePerson => Act::CreatePerson,
             Action::ReadPerson => Act::ReadPerson,
+            Action::ReadPersonContact => Act::ReadPersonContact,
             Action::SearchPersons => Act::SearchPersons,
             Action::CreateCase => Act::CreateCase,
             Action::ReadCase => Act::ReadCase,

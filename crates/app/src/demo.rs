@@ -262,18 +262,18 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                     Some(hash) => hash.clone(),
                     None => hash_password(&password).await?,
                 };
-                // Desk coordinators work at the desk; everyone else at every office
-                // of their agency, which is how a small centre staffs both.
-                let offices: Vec<OfficeId> = if *role == Role::DeskCoordinator {
-                    seed.offices
-                        .iter()
-                        .zip(&office_ids)
-                        .filter(|((_, _, _, desk), _)| *desk)
-                        .map(|(_, id)| *id)
-                        .collect()
-                } else {
-                    office_ids.clone()
-                };
+                // Desk coordinators work at their agency's desk, everyone else at the
+                // agency's first other office (the police HQ, a centre's main centre): a
+                // supervisor of HQ does not see the Wakra station's cases.
+                let wanted_desk = *role == Role::DeskCoordinator;
+                let offices: Vec<OfficeId> = seed
+                    .offices
+                    .iter()
+                    .zip(&office_ids)
+                    .filter(|((_, _, _, desk), _)| *desk == wanted_desk)
+                    .map(|(_, id)| *id)
+                    .take(1)
+                    .collect();
                 let user = User {
                     id: UserId::from_uuid(new_uuid()),
                     agency_id: agency.id,

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod consents;
 pub mod demo;
 pub mod directory;
+pub mod emergency;
 mod error;
 mod idempotency;
 pub mod keys;
@@ -33,7 +34,7 @@ pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
 pub use sila_domain::risk::{RiskInstrument, RiskItem};
 pub use sila_store::{
-    Cursor, Dialect, IdempotencyClaim, IdempotentResponse, MasterKey, MasterKeys, Page, ReferralBox,
+    Alert, Cursor, Dialect, IdempotencyClaim, IdempotentResponse, MasterKey, MasterKeys, Page, ReferralBox,
     RiskAssessmentRecord, StoreOptions,
 };
 use sila_store::{Store, StoreError};
@@ -94,6 +95,8 @@ pub struct AppConfig {
     pub session_idle: SignedDuration,
     /// A session ends this long after sign-in, whatever happens.
     pub session_absolute: SignedDuration,
+    /// How long a break-glass access lasts.
+    pub break_glass_duration: SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -102,6 +105,7 @@ impl Default for AppConfig {
             risk_instrument: RiskInstrument::default_checklist(),
             session_idle: SignedDuration::from_mins(30),
             session_absolute: SignedDuration::from_hours(12),
+            break_glass_duration: SignedDuration::from_hours(1),
         }
     }
 }
@@ -112,6 +116,11 @@ impl AppConfig {
         self.risk_instrument.check()?;
         if self.session_idle <= SignedDuration::ZERO || self.session_absolute < self.session_idle {
             return Err("session timeouts must satisfy 0 < idle ≤ absolute".into());
+        }
+        if self.break_glass_duration <= SignedDuration::ZERO
+            || self.break_glass_duration > SignedDuration::from_hours(24)
+        {
+            return Err("break-glass access must last more than nothing and at most a day".into());
         }
         Ok(())
     }

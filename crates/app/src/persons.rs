@@ -32,15 +32,9 @@ pub struct PersonView {
 }
 
 impl PersonView {
-    /// The view of `person` for an agency with `scope`.
-    pub(crate) fn new(mut person: Person, scope: &PersonScope) -> PersonView {
-        let (full, classes) = match scope {
-            PersonScope::Registered => (true, BTreeSet::from(DataClass::ALL)),
-            PersonScope::Shared(classes) => (false, classes.clone()),
-            PersonScope::None => (false, BTreeSet::new()),
-        };
-        let identity = classes.contains(&DataClass::Identity);
-        let contact = classes.contains(&DataClass::Contact);
+    /// The view of `person` showing identity, contact and the registering agency's own
+    /// fields only as allowed.
+    fn masked(mut person: Person, identity: bool, contact: bool, full: bool) -> PersonView {
         let details = &mut person.details;
         if !identity {
             details.name_ar = ArabicName::default();
@@ -59,6 +53,20 @@ impl PersonView {
             details.disability_notes = None;
         }
         PersonView { person, full, identity, contact }
+    }
+}
+
+impl App {
+    /// A person as the actor may see them: identity and contact each as the engine
+    /// decides (`ReadPerson`, `ReadPersonContact`), the registering agency's own fields
+    /// only to that agency.
+    pub(crate) fn person_view(&self, actor: &Actor, person: Person, scope: &PersonScope) -> PersonView {
+        let classes = shared_classes(scope);
+        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes);
+        let identity = self.verdict(actor, Action::ReadPerson, resource).allowed;
+        let contact = self.verdict(actor, Action::ReadPersonContact, resource).allowed;
+        let full = identity && person.registered_by_agency_id == actor.agency.id;
+        PersonView::masked(person, identity, contact, full)
     }
 }
 
@@ -118,7 +126,7 @@ impl App {
                     return Err(AppError::Conflict(Conflict::QidAlreadyRegistered));
                 }
             }
-            let possible = possible_matches(&mut tx, actor, &details).await?;
+            let possible = self.possible_matches(&mut tx, actor, &details).await?;
             let person = Person {
                 id: PersonId::from_uuid(new_uuid()),
                 registered_by_agency_id: actor.agency.id,
@@ -133,7 +141,7 @@ impl App {
             for found in &possible {
                 audit.subject(SubjectKind::Person, found.person.person.id);
             }
-            Ok(Registration { person: PersonView::new(person, &PersonScope::Registered), possible_matches: possible })
+            Ok(Registration { person: PersonView::masked(person, true, true, true), possible_matches: possible })
         }
         .await;
         self.finish(tx, audit, context, result).await
@@ -153,7 +161,7 @@ impl App {
                 Action::ReadPerson,
                 Resource::Person(person.id, person.registered_by_agency_id, &classes),
             ) {
-                Decision::Allow => Ok(PersonView::new(person, &scope)),
+                Decision::Allow => Ok(self.person_view(actor, person, &scope)),
                 _ => Err(AppError::Hidden),
             }
         }
@@ -193,7 +201,7 @@ impl App {
                 let scope = tx.person_scope(&person, actor.agency.id).await?;
                 let (score, reasons) = score(&terms, qid.as_ref(), birth_date, &person);
                 audit.subject(SubjectKind::Person, person.id);
-                matches.push(PersonMatch { person: PersonView::new(person, &scope), score, reasons });
+                matches.push(PersonMatch { person: self.person_view(actor, person, &scope), score, reasons });
             }
             matches.sort_by(|left, right| right.score.total_cmp(&left.score));
             Ok(matches)
@@ -211,41 +219,51 @@ fn shared_classes(scope: &PersonScope) -> BTreeSet<DataClass> {
     }
 }
 
-/// Possible duplicates of a new registration: persons the agency can see who share the
-/// QID, or the first and family names, or the first name and date of birth.
-async fn possible_matches(tx: &mut Tx, actor: &Actor, details: &PersonDetails) -> Result<Vec<PersonMatch>, AppError> {
-    let mut candidates: Vec<Person> = Vec::new();
-    let first = details.name_ar.first.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
-    let family = details.name_ar.family.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
-    let mut searches: Vec<Vec<String>> = Vec::new();
-    match (&first, &family) {
-        (Some(first), Some(family)) => searches.push(vec![first.clone(), family.clone()]),
-        (Some(first), None) => searches.push(vec![first.clone()]),
-        _ => {}
-    }
-    if let Some(latin) = &details.name_latin {
-        let normalized = sila_arabic::normalize(latin.as_str());
-        let parts: Vec<String> = normalized.split(' ').map(str::to_string).collect();
-        if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
-            searches.push(vec![first.clone(), last.clone()]);
+impl App {
+    /// Possible duplicates of a new registration: persons the agency can see who share the
+    /// QID, or the first and family names, or the first name and date of birth.
+    async fn possible_matches(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        details: &PersonDetails,
+    ) -> Result<Vec<PersonMatch>, AppError> {
+        let mut candidates: Vec<Person> = Vec::new();
+        let first = details.name_ar.first.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
+        let family = details.name_ar.family.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
+        let mut searches: Vec<Vec<String>> = Vec::new();
+        match (&first, &family) {
+            (Some(first), Some(family)) => searches.push(vec![first.clone(), family.clone()]),
+            (Some(first), None) => searches.push(vec![first.clone()]),
+            _ => {}
         }
-    }
-    for terms in searches {
-        for person in tx.search_persons(actor.agency.id, &terms, None, details.birth_date, 10).await? {
-            if !candidates.iter().any(|known| known.id == person.id) {
-                candidates.push(person);
+        if let Some(latin) = &details.name_latin {
+            let normalized = sila_arabic::normalize(latin.as_str());
+            let parts: Vec<String> = normalized.split(' ').map(str::to_string).collect();
+            if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
+                searches.push(vec![first.clone(), last.clone()]);
             }
         }
+        for terms in searches {
+            for person in tx.search_persons(actor.agency.id, &terms, None, details.birth_date, 10).await? {
+                if !candidates.iter().any(|known| known.id == person.id) {
+                    candidates.push(person);
+                }
+            }
+        }
+        let terms: Vec<String> = details.search_text().split(' ').map(str::to_string).collect();
+        let mut matches = Vec::new();
+        for person in candidates {
+            let scope = tx.person_scope(&person, actor.agency.id).await?;
+            let (score, reasons) = score(&terms, details.qid.as_ref(), details.birth_date, &person);
+            let view = self.person_view(actor, person, &scope);
+            if view.identity {
+                matches.push(PersonMatch { person: view, score, reasons });
+            }
+        }
+        matches.sort_by(|left, right| right.score.total_cmp(&left.score));
+        Ok(matches)
     }
-    let terms: Vec<String> = details.search_text().split(' ').map(str::to_string).collect();
-    let mut matches = Vec::new();
-    for person in candidates {
-        let scope = tx.person_scope(&person, actor.agency.id).await?;
-        let (score, reasons) = score(&terms, details.qid.as_ref(), details.birth_date, &person);
-        matches.push(PersonMatch { person: PersonView::new(person, &scope), score, reasons });
-    }
-    matches.sort_by(|left, right| right.score.total_cmp(&left.score));
-    Ok(matches)
 }
 
 /// A simple, explainable score: the share of query name parts found among the person's

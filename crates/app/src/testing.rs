@@ -156,3 +156,314 @@ macro_rules! both_databases {
         }
     };
 }
+
+/// A record whose access a test asks about.
+#[derive(Debug, Clone, Copy)]
+pub enum Probe {
+    /// The actor's own agency (creating, listing, administering).
+    Agency,
+    /// A case.
+    Case(sila_domain::ids::CaseId),
+    /// A note on a case.
+    Note(sila_domain::ids::CaseId, sila_domain::ids::NoteId),
+    /// A person.
+    Person(sila_domain::ids::PersonId),
+    /// A referral.
+    Referral(sila_domain::ids::ReferralId),
+}
+
+/// Test fixtures written straight into the store (no use case, no authorisation: the
+/// world a test then asks the engine about), and the question itself, answered through
+/// the same loading and decision path as the use cases.
+impl TestApp {
+    /// A user with one role, one office and (optionally) one team.
+    pub async fn fixture_user(
+        &self,
+        username: &str,
+        agency: &str,
+        office: &str,
+        role: sila_domain::agency::Role,
+        team: Option<sila_domain::ids::TeamId>,
+    ) -> sila_domain::ids::UserId {
+        let user = sila_domain::agency::User {
+            id: sila_domain::ids::UserId::from_uuid(crate::new_uuid()),
+            agency_id: self.world.agency(agency).id,
+            username: username.into(),
+            display_name: username.into(),
+            roles: [role].into(),
+            office_ids: vec![self.world.office(office).id],
+            team_ids: team.into_iter().collect(),
+            language: "ar".into(),
+            disabled: false,
+        };
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_user(&sila_store::NewUser { user: user.clone(), password_hash: "!".into() }, self.app.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        user.id
+    }
+
+    /// A team of an office.
+    pub async fn fixture_team(&self, office: &str) -> sila_domain::ids::TeamId {
+        let id = sila_domain::ids::TeamId::from_uuid(crate::new_uuid());
+        let mut tx = self.app.store.write().await.unwrap();
+        let code = id.to_string();
+        tx.insert_team(id, self.world.office(office).id, &code[..8], ("فريق", "Team"), self.app.now()).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// A person registered by `agency`.
+    pub async fn fixture_person(
+        &self,
+        agency: &str,
+        created_by: sila_domain::ids::UserId,
+    ) -> sila_domain::ids::PersonId {
+        let input = sila_domain::person::PersonInput {
+            first_name_ar: Some("هند".into()),
+            sex: Some("female".into()),
+            ..Default::default()
+        };
+        let details = sila_domain::person::PersonDetails::validate(&input, jiff::civil::date(2026, 11, 29)).unwrap();
+        let now = self.app.now();
+        let person = sila_domain::person::Person {
+            id: sila_domain::ids::PersonId::from_uuid(crate::new_uuid()),
+            registered_by_agency_id: self.world.agency(agency).id,
+            details,
+            created_by,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_person(&person).await.unwrap();
+        tx.commit().await.unwrap();
+        person.id
+    }
+
+    /// A case with its persons.
+    #[expect(clippy::too_many_arguments, reason = "a fixture names every attribute a decision reads")]
+    pub async fn fixture_case(
+        &self,
+        agency: &str,
+        office: &str,
+        created_by: sila_domain::ids::UserId,
+        assigned_user: Option<sila_domain::ids::UserId>,
+        assigned_team: Option<sila_domain::ids::TeamId>,
+        persons: &[sila_domain::ids::PersonId],
+        category: &str,
+    ) -> sila_domain::ids::CaseId {
+        let now = self.app.now();
+        let agency_record = self.world.agency(agency);
+        let mut tx = self.app.store.write().await.unwrap();
+        let serial = tx.next_case_serial(agency_record.id, 2026).await.unwrap();
+        let case = sila_domain::case::Case {
+            id: sila_domain::ids::CaseId::from_uuid(crate::new_uuid()),
+            agency_id: agency_record.id,
+            office_id: self.world.office(office).id,
+            kind: agency_record.default_case_kind.unwrap_or(sila_domain::case::CaseKind::Police),
+            reference: sila_domain::case::CaseReference::new(&agency_record.case_prefix, 2026, serial).unwrap(),
+            category: category.into(),
+            subcategory: None,
+            status: sila_domain::case::CaseStatus::Open,
+            narrative: None,
+            assigned_user_id: assigned_user,
+            assigned_team_id: assigned_team,
+            origin_referral_id: None,
+            outcome: None,
+            created_by,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            version: 1,
+        };
+        tx.insert_case(&case).await.unwrap();
+        for person in persons {
+            tx.insert_case_person(
+                case.id,
+                &sila_domain::case::CasePerson {
+                    person_id: *person,
+                    role: sila_domain::person::PersonRole::Survivor,
+                    added_by: created_by,
+                    added_at: now,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        case.id
+    }
+
+    /// A note on a case.
+    pub async fn fixture_note(
+        &self,
+        case: sila_domain::ids::CaseId,
+        level: sila_domain::case::NoteLevel,
+        author: sila_domain::ids::UserId,
+        readers: Vec<sila_domain::ids::UserId>,
+    ) -> sila_domain::ids::NoteId {
+        let note = sila_domain::case::Note {
+            id: sila_domain::ids::NoteId::from_uuid(crate::new_uuid()),
+            case_id: case,
+            level,
+            text: Some(sila_domain::text::Text::from_stored("ملاحظة".into())),
+            author_id: author,
+            readers,
+            created_at: self.app.now(),
+        };
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_note(&note).await.unwrap();
+        tx.commit().await.unwrap();
+        note.id
+    }
+
+    /// A referral of `case` to an office, carrying `classes` of the case's persons, with
+    /// its centre case when one is given (an accepted referral).
+    pub async fn fixture_referral(
+        &self,
+        case: sila_domain::ids::CaseId,
+        to_office: &str,
+        classes: &[sila_domain::consent::DataClass],
+        centre_case: Option<sila_domain::ids::CaseId>,
+    ) -> sila_domain::ids::ReferralId {
+        let now = self.app.now();
+        let office = self.world.office(to_office);
+        let mut tx = self.app.store.write().await.unwrap();
+        let source = tx.case(case).await.unwrap().unwrap();
+        let protocol = tx.protocols().await.unwrap().into_iter().next().unwrap();
+        let referral = sila_domain::referral::Referral {
+            id: sila_domain::ids::ReferralId::from_uuid(crate::new_uuid()),
+            case_id: case,
+            from_agency_id: source.agency_id,
+            from_office_id: source.office_id,
+            to_agency_id: office.agency_id,
+            to_office_id: office.id,
+            protocol_id: protocol.id,
+            priority: sila_domain::referral::Priority::Standard,
+            reason: Some(sila_domain::text::Text::from_stored("سبب".into())),
+            data_classes: classes.iter().copied().collect(),
+            status: if centre_case.is_some() {
+                sila_domain::referral::ReferralStatus::InProgress
+            } else {
+                sila_domain::referral::ReferralStatus::Requested
+            },
+            status_reason: None,
+            outcome: None,
+            authority_agency_id: None,
+            redirected_from_id: None,
+            centre_case_id: centre_case,
+            packet: Some(sila_domain::referral::Packet { category: source.category.clone(), ..Default::default() }),
+            created_by: source.created_by,
+            created_at: now,
+            updated_at: now,
+            due: Default::default(),
+            reached: Default::default(),
+            closed_at: None,
+            version: 1,
+        };
+        tx.insert_referral(&referral).await.unwrap();
+        for person in tx.case_person_ids(case).await.unwrap() {
+            for class in classes {
+                tx.grant_person_access(person, office.agency_id, *class, referral.id, now).await.unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        referral.id
+    }
+
+    /// Declares a tie between a user and a person.
+    pub async fn fixture_conflict(&self, user: sila_domain::ids::UserId, person: sila_domain::ids::PersonId) {
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_conflict(user, person, user, self.app.now()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Grants a user break-glass access to a case, live for an hour from now.
+    pub async fn fixture_break_glass(&self, user: sila_domain::ids::UserId, case: sila_domain::ids::CaseId) {
+        let now = self.app.now();
+        let mut tx = self.app.store.write().await.unwrap();
+        let until = now.checked_add(jiff::SignedDuration::from_hours(1)).unwrap();
+        tx.insert_break_glass(crate::new_uuid(), user, case, "اختبار مصفوفة الصلاحيات", now, until).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// What the engine decides for `user` doing `action` to `probe`, with the user and
+    /// the records loaded from the store exactly as the use cases load them.
+    pub async fn access(
+        &self,
+        user: sila_domain::ids::UserId,
+        action: crate::access::Action,
+        probe: Probe,
+    ) -> crate::access::Decision {
+        use crate::access::{Action, Decision, Resource};
+        let app = &self.app;
+        let mut tx = app.store.read().await.unwrap();
+        let record = tx.user(user).await.unwrap().unwrap();
+        let agency = tx.agency(record.agency_id).await.unwrap().unwrap();
+        let actor = App::load_actor(&mut tx, record, agency, app.now()).await.unwrap();
+        let mut audit = crate::audit::Audit::new(Some(&actor), "test.access");
+        match probe {
+            Probe::Agency => app.authorize(&mut audit, &actor, action, Resource::Nothing),
+            Probe::Case(id) => {
+                let case = tx.case(id).await.unwrap().unwrap();
+                let persons = tx.case_person_ids(id).await.unwrap();
+                app.authorize(&mut audit, &actor, action, Resource::Case(&case, &persons))
+            }
+            Probe::Note(case_id, note_id) => {
+                // As `App::notes` does: the case first, then the note.
+                let case = tx.case(case_id).await.unwrap().unwrap();
+                let persons = tx.case_person_ids(case_id).await.unwrap();
+                if app.authorize(&mut audit, &actor, Action::ReadCase, Resource::Case(&case, &persons))
+                    != Decision::Allow
+                {
+                    return Decision::Hide;
+                }
+                let note = tx.notes(case_id).await.unwrap().into_iter().find(|note| note.id == note_id).unwrap();
+                if app.verdict(&actor, action, Resource::Note(&case, &persons, &note)).allowed {
+                    Decision::Allow
+                } else {
+                    Decision::Hide
+                }
+            }
+            Probe::Person(id) => {
+                let person = tx.person(id).await.unwrap().unwrap();
+                let scope = tx.person_scope(&person, actor.agency.id).await.unwrap();
+                let classes = match scope {
+                    sila_store::PersonScope::Shared(classes) => classes,
+                    _ => Default::default(),
+                };
+                app.authorize(
+                    &mut audit,
+                    &actor,
+                    action,
+                    Resource::Person(id, person.registered_by_agency_id, &classes),
+                )
+            }
+            Probe::Referral(id) => {
+                let referral = tx.referral(id).await.unwrap().unwrap();
+                let mut with_persons = async |case_id| {
+                    let case = tx.case(case_id).await.unwrap().unwrap();
+                    let persons = tx.case_person_ids(case_id).await.unwrap();
+                    (case, persons)
+                };
+                let source = if actor.agency.id == referral.from_agency_id {
+                    Some(with_persons(referral.case_id).await)
+                } else {
+                    None
+                };
+                let centre = match referral.centre_case_id {
+                    Some(case) if actor.agency.id == referral.to_agency_id => Some(with_persons(case).await),
+                    _ => None,
+                };
+                let resource = Resource::Referral {
+                    referral: &referral,
+                    source: source.as_ref().map(|(case, persons)| (case, persons.as_slice())),
+                    centre: centre.as_ref().map(|(case, persons)| (case, persons.as_slice())),
+                };
+                app.authorize(&mut audit, &actor, action, resource)
+            }
+        }
+    }
+}

@@ -69,8 +69,10 @@ pub enum Act {
     BreakGlass,
     /// Read a note.
     ReadNote,
-    /// Read a person.
+    /// Read a person's identity.
     ReadPerson,
+    /// Read a person's contact details.
+    ReadPersonContact,
     /// Read a referral.
     ReadReferral,
     /// Move a referral to a status.
@@ -97,6 +99,7 @@ impl Act {
             Act::BreakGlass => "BreakGlass",
             Act::ReadNote => "ReadNote",
             Act::ReadPerson => "ReadPerson",
+            Act::ReadPersonContact => "ReadPersonContact",
             Act::ReadReferral => "ReadReferral",
             Act::TransitionReferral(_) => "TransitionReferral",
         }

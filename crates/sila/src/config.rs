@@ -33,6 +33,8 @@ pub struct Config {
     pub keys_dir: std::path::PathBuf,
     /// Seconds between signed tree heads of the audit log while serving.
     pub tree_head_seconds: u64,
+    /// Minutes a break-glass access lasts.
+    pub break_glass_minutes: i64,
 }
 
 /// A risk checklist as written in its TOML file.
@@ -85,6 +87,7 @@ impl Default for Config {
             risk_instrument: None,
             keys_dir: "sila-keys".into(),
             tree_head_seconds: 10,
+            break_glass_minutes: 60,
         }
     }
 }
@@ -145,6 +148,7 @@ impl Config {
         let mut config = sila_app::AppConfig {
             session_idle: jiff_minutes(self.session_idle_minutes),
             session_absolute: jiff_minutes(self.session_absolute_hours * 60),
+            break_glass_duration: jiff_minutes(self.break_glass_minutes),
             ..sila_app::AppConfig::default()
         };
         if let Some(path) = &self.risk_instrument {

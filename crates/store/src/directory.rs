@@ -127,6 +127,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Adds a user to a team.
+    pub async fn insert_user_team(&mut self, user: UserId, team: TeamId) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO user_teams (user_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id_text(user))
+            .bind(id_text(team))
+            .execute(&mut *self.transaction)
+            .await?;
+        Ok(())
+    }
+
     /// Stores a new user with roles, offices and teams.
     pub async fn insert_user(&mut self, new: &NewUser, at: Timestamp) -> Result<(), StoreError> {
         let user = &new.user;

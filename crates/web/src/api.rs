@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cases;
 pub mod directory;
+pub mod emergency;
 pub mod health;
 pub mod persons;
 pub mod referrals;
@@ -84,6 +85,9 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(cases::assign_case))
         .routes(routes!(cases::transfer_case))
         .routes(routes!(cases::bypass_centre_first))
+        .routes(routes!(emergency::break_glass))
+        .routes(routes!(emergency::declare_conflict))
+        .routes(routes!(emergency::alerts))
         .routes(routes!(referrals::create_referral, referrals::list_referrals))
         .routes(routes!(referrals::get_referral))
         .routes(routes!(referrals::transition_referral))

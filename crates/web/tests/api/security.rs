@@ -255,3 +255,88 @@ both_databases!(api_tokens_are_scoped_revocable_and_expire, |test: TestApp| asyn
     assert_eq!(tokens.len(), 2);
     assert!(tokens.iter().any(|token| token.revoked_at.is_some()));
 });
+
+both_databases!(break_glass_opens_for_an_hour_flags_the_audit_and_alerts_auditors, |test: TestApp| async move {
+    // A case of the Wakra station, outside the HQ supervisor's offices.
+    let wakra =
+        test.fixture_user("wakra.officer", "CP", "CP.WAKRA", sila_domain::agency::Role::PoliceOfficer, None).await;
+    let person = test.fixture_person("CP", wakra).await;
+    let case = test.fixture_case("CP", "CP.WAKRA", wakra, None, None, &[person], "domestic_violence").await;
+    let supervisor = Client::sign_in(&test, "cp.supervisor").await;
+    let path = format!("/api/v1/cases/{case}");
+    supervisor.get(&path).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    // An officer cannot break the glass; a supervisor must give a real reason.
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    officer.post(&format!("{path}/break-glass"), json!({ "reason": "بلاغ عاجل عن خطر على طفلة" })).await.expect_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    supervisor.post(&format!("{path}/break-glass"), json!({ "reason": "عاجل" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "too_short",
+        Some("reason"),
+    );
+    let grant = supervisor
+        .post(&format!("{path}/break-glass"), json!({ "reason": "بلاغ عاجل عن خطر على طفلة في هذه الأسرة الليلة" }))
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(grant["expires_at"], "2026-11-29T09:00:00Z");
+    supervisor.get(&path).await.expect(StatusCode::OK);
+    // Every access under the grant is flagged; the auditors were alerted.
+    let auditor = Client::sign_in(&test, "cp.auditor").await;
+    let trail = auditor.get(&format!("/api/v1/audit?subject={case}")).await.expect(StatusCode::OK);
+    let flagged: Vec<&str> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["details"]["break_glass"] == "true" && entry["outcome"] == "ok")
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["break_glass.open", "case.read"], "{trail}");
+    let alerts = auditor.get("/api/v1/alerts").await.expect(StatusCode::OK);
+    assert_eq!(alerts[0]["kind"], "break_glass.opened");
+    assert_eq!(alerts[0]["subject_id"], case.to_string().as_str());
+    assert_eq!(officer.get("/api/v1/alerts").await.expect(StatusCode::OK), json!([]));
+    // An hour later the case is closed again.
+    test.clock.advance(SignedDuration::from_mins(61));
+    let supervisor = Client::sign_in(&test, "cp.supervisor").await;
+    supervisor.get(&path).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+});
+
+both_databases!(a_conflict_of_interest_closes_the_persons_cases_even_with_break_glass, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case, woman, _) = crate::client::police_case(&test, &officer, "domestic_violence").await;
+    let supervisor = Client::sign_in(&test, "cp.supervisor").await;
+    let path = format!("/api/v1/cases/{case}");
+    supervisor.get(&path).await.expect(StatusCode::OK);
+    // The supervisor declares that the woman is a relative.
+    supervisor.post("/api/v1/conflicts", json!({ "person_id": woman })).await.expect(StatusCode::NO_CONTENT);
+    supervisor.get(&path).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    supervisor.get(&format!("/api/v1/persons/{woman}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    supervisor
+        .post(&format!("{path}/break-glass"), json!({ "reason": "محاولة فتح قضية قريبة لي رغم التعارض" }))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    // The case no longer appears in the supervisor's list either.
+    let list = supervisor.get("/api/v1/cases").await.expect(StatusCode::OK);
+    assert!(list["items"].as_array().unwrap().iter().all(|item| item["id"] != case.as_str()));
+    // An officer may not declare a tie for a colleague; the refusal names the policy.
+    officer
+        .post(
+            "/api/v1/conflicts",
+            json!({ "person_id": woman, "user_id": test.world.actor("cp.supervisor").user.id.to_string() }),
+        )
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    let auditor = Client::sign_in(&test, "cp.auditor").await;
+    let trail = auditor.get(&format!("/api/v1/audit?subject={case}")).await.expect(StatusCode::OK);
+    let denial = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|entry| entry["action"] == "case.read" && entry["outcome"] == "denied")
+        .expect("the refused read is audited");
+    assert_eq!(denial["details"]["policies"], "guard-conflict-case");
+});
