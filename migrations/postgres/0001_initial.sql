@@ -320,7 +320,7 @@ CREATE TABLE centre_first_bypasses (
     id TEXT PRIMARY KEY,
     case_id TEXT NOT NULL REFERENCES cases (id),
     ground TEXT NOT NULL,
-    note TEXT NOT NULL,
+    note BYTEA NOT NULL,
     recorded_by TEXT NOT NULL REFERENCES users (id),
     recorded_at BIGINT NOT NULL
 );

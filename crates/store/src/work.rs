@@ -229,6 +229,7 @@ impl Tx {
         by: UserId,
         at: Timestamp,
     ) -> Result<(), StoreError> {
+        let note = self.seal(case.as_uuid(), "bypass.note", note.as_str()).await?;
         sqlx::query(
             "INSERT INTO centre_first_bypasses (id, case_id, ground, note, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -236,7 +237,7 @@ impl Tx {
         .bind(id.hyphenated().to_string())
         .bind(id_text(case))
         .bind(ground.code())
-        .bind(note.as_str())
+        .bind(note)
         .bind(id_text(by))
         .bind(micros(at))
         .execute(&mut *self.transaction)
