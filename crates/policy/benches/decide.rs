@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use sila_domain::agency::{Agency, AgencyKind, Role, User};
 use sila_domain::case::{Case, CaseKind, CaseReference, CaseStatus};
-use sila_domain::ids::{AgencyId, CaseId, OfficeId, PersonId, RecordId, UserId};
+use sila_domain::ids::{AgencyId, CaseId, OfficeId, PersonId, UserId};
 use sila_policy::{Act, Engine, Principal, Target};
 use uuid::Uuid;
 
