@@ -193,6 +193,12 @@ const CATEGORIES: &[(&str, Option<&str>, &str, &str)] = &[
     ("runaway", None, "الهروب من المنزل", "Runaway"),
 ];
 
+/// The narratives the demo's cases are written with (tests look for them in the raw
+/// database, where they must not be).
+pub fn narratives() -> &'static [&'static str] {
+    names::NARRATIVES
+}
+
 /// Creates the directory: agencies, offices, teams, users, categories and the two
 /// protocols. The database must be empty.
 pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorld, AppError> {

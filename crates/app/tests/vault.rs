@@ -119,3 +119,16 @@ both_databases!(after_shredding_the_content_is_gone_and_the_log_verifies, |test:
     test.app.shred_case(None, id).await.unwrap();
     assert!(test.app.is_shredded(id).await.unwrap());
 });
+
+both_databases!(no_demo_narrative_is_in_the_raw_database, |test: TestApp| async move {
+    sila_app::demo::seed_cases(&test.app, &test.world).await.unwrap();
+    test.app.sequence_and_sign().await.unwrap();
+    let raw = raw_database(&test);
+    for narrative in sila_app::demo::narratives() {
+        // A sentence of each, long enough to be unmistakable.
+        let sentence: String = narrative.chars().take(40).collect();
+        assert!(!contains(&raw, &sentence), "{sentence:?} found in the raw database");
+    }
+    // The demo's persons, by contrast, are stored in clear (search needs them).
+    assert!(contains(&raw, "Al-") || contains(&raw, "المري") || contains(&raw, "الكعبي"));
+});

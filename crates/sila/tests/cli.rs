@@ -64,14 +64,20 @@ fn wait_until_ready(port: u16) {
     panic!("the server did not become ready");
 }
 
-fn totp(secret: &str) -> String {
+/// The code of the current step, or of a later one (a code is accepted once, and one
+/// step of clock drift ahead is allowed: a second sign-in within 30 seconds uses it).
+fn totp(secret: &str, steps_ahead: i64) -> String {
     let secret = sila_app::auth::totp::from_base32(secret).expect("a base32 secret");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    sila_app::auth::totp::code_at(&secret, i64::try_from(now).unwrap())
+    sila_app::auth::totp::code_at(&secret, i64::try_from(now).unwrap() + 30 * steps_ahead)
 }
 
 fn sign_in(port: u16, username: &str, password: &str, secret: Option<&str>) -> String {
-    let code = secret.map(totp).unwrap_or_default();
+    sign_in_ahead(port, username, password, secret, 0)
+}
+
+fn sign_in_ahead(port: u16, username: &str, password: &str, secret: Option<&str>, steps_ahead: i64) -> String {
+    let code = secret.map(|secret| totp(secret, steps_ahead)).unwrap_or_default();
     let body = format!("{{\"username\":\"{username}\",\"password\":\"{password}\",\"totp\":\"{code}\"}}");
     let (status, head, answer) = http(port, "POST", "/api/v1/session", None, Some(&body));
     assert_eq!(status, 201, "{username}: {answer}");
@@ -141,6 +147,18 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("username") && message.contains("password"), "{message}");
+    // The operator's confidentiality commands, as run on the server.
+    let run = |args: &[&str]| {
+        let output = sila_in(&dir).args(args).args(["--database", database.to_str().unwrap()]).output().unwrap();
+        assert!(output.status.success(), "sila {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(run(&["audit", "verify"]).starts_with("audit log intact"));
+    assert!(run(&["keys", "rotate"]).starts_with("re-wrapped"));
+    assert!(run(&["case", "shred", "CP-2026-000001"]).contains("shredded"));
+    assert!(run(&["audit", "verify"]).starts_with("audit log intact"));
+    let key_file = std::fs::read_to_string(dir.join("keys/master.key")).unwrap();
+    assert_eq!(key_file.lines().count(), 1, "the old master key left the key file after the rotation");
     let port = free_port();
     let child = sila_in(&dir)
         .args(["serve", "--database", database.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
@@ -158,5 +176,14 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert!(me.contains("legal_advisor"), "{me}");
     let (status, _, _) = http(port, "GET", "/api/v1/cases", Some(&cookie), None);
     assert_eq!(status, 403);
+    // After the rotation the content still reads, with the new key only.
+    let officer = logins.iter().find(|login| login[0] == "cp.officer").unwrap();
+    let cookie = sign_in_ahead(port, &officer[0], &officer[1], Some(&officer[4]), 1);
+    let (status, _, cases) = http(port, "GET", "/api/v1/cases?limit=100", Some(&cookie), None);
+    assert_eq!(status, 200);
+    let second = cases.split("\"id\":\"").nth(2).and_then(|rest| rest.split('"').next()).unwrap().to_string();
+    let (status, _, case) = http(port, "GET", &format!("/api/v1/cases/{second}"), Some(&cookie), None);
+    assert_eq!(status, 200, "{case}");
+    assert!(case.contains("\"narrative\":\""), "{case}");
     let _ = std::fs::remove_dir_all(&dir);
 }
