@@ -46,6 +46,21 @@ impl Audit {
     }
 }
 
+/// What an auditor asks of the log; every field as typed, empty meaning "any".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditQuery<'a> {
+    /// A record's id: entries about it.
+    pub subject: Option<&'a str>,
+    /// A user's id: entries by them.
+    pub actor: Option<&'a str>,
+    /// Window start: an instant or a date.
+    pub from: Option<&'a str>,
+    /// Window end: an instant or a date (inclusive).
+    pub to: Option<&'a str>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
 /// An audit entry as the auditor sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditView {
@@ -63,15 +78,13 @@ impl From<AuditEntry> for AuditView {
 
 impl App {
     /// Audit entries about a record (`subject`, any record id) or by a user (`actor`),
-    /// oldest first: "who looked at this woman's file, and when". Auditors only; the
-    /// reading is itself audited.
-    pub async fn audit_entries(
-        &self,
-        actor: &Actor,
-        subject: Option<&str>,
-        by: Option<&str>,
-        limit: Option<i64>,
-    ) -> Result<Vec<AuditView>, AppError> {
+    /// within a time window, oldest first: "who looked at this woman's file, and when".
+    /// Auditors only; the reading is itself audited.
+    pub async fn audit_entries(&self, actor: &Actor, query: &AuditQuery<'_>) -> Result<Vec<AuditView>, AppError> {
+        use sila_domain::time::{WindowEnd, parse_window_end};
+        fn given(text: Option<&str>) -> Option<&str> {
+            text.map(str::trim).filter(|text| !text.is_empty())
+        }
         let (mut tx, mut audit) = self.begin(Some(actor), "audit.read").await?;
         let result = async {
             if self.authorize(&mut audit, actor, crate::access::Action::ReadAudit, crate::access::Resource::Nothing)
@@ -79,26 +92,36 @@ impl App {
             {
                 return Err(AppError::Forbidden);
             }
-            let limit = limit.unwrap_or(100);
-            if !(1..=1000).contains(&limit) {
+            let mut filter = sila_store::AuditFilter { limit: query.limit.unwrap_or(100), ..Default::default() };
+            if !(1..=1000).contains(&filter.limit) {
                 return Err(AppError::invalid("limit", sila_domain::Problem::UnknownValue));
             }
-            let entries = match (subject.filter(|text| !text.is_empty()), by.filter(|text| !text.is_empty())) {
-                (Some(subject), _) => {
-                    let id = uuid::Uuid::try_parse(subject.trim())
-                        .map_err(|_| AppError::invalid("subject", sila_domain::Problem::InvalidId))?;
-                    audit.detail("subject", &id.hyphenated().to_string());
-                    tx.audit_for_subject(id, limit).await?
-                }
-                (None, Some(by)) => {
-                    let id =
-                        sila_domain::ids::UserId::parse(by).map_err(|problem| AppError::invalid("actor", problem))?;
-                    audit.detail("actor", &id.to_string());
-                    tx.audit_for_actor(id, limit).await?
-                }
-                (None, None) => tx.audit_tail(limit).await?,
-            };
-            Ok(entries.into_iter().map(AuditView::from).collect())
+            if let Some(subject) = given(query.subject) {
+                let id = uuid::Uuid::try_parse(subject)
+                    .map_err(|_| AppError::invalid("subject", sila_domain::Problem::InvalidId))?;
+                audit.detail("subject", &id.hyphenated().to_string());
+                filter.subject = Some(id);
+            }
+            if let Some(by) = given(query.actor) {
+                let id = sila_domain::ids::UserId::parse(by).map_err(|problem| AppError::invalid("actor", problem))?;
+                audit.detail("actor", &id.to_string());
+                filter.actor = Some(id);
+            }
+            if let Some(from) = given(query.from) {
+                filter.from = Some(
+                    parse_window_end(from, WindowEnd::Start).map_err(|problem| AppError::invalid("from", problem))?,
+                );
+            }
+            if let Some(to) = given(query.to) {
+                filter.to =
+                    Some(parse_window_end(to, WindowEnd::End).map_err(|problem| AppError::invalid("to", problem))?);
+            }
+            if let (Some(from), Some(to)) = (filter.from, filter.to)
+                && to <= from
+            {
+                return Err(AppError::invalid("to", sila_domain::Problem::EndBeforeStart));
+            }
+            Ok(tx.audit_query(&filter).await?.into_iter().map(AuditView::from).collect())
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await

@@ -40,7 +40,7 @@ pub use sila_store::{
 use sila_store::{Store, StoreError};
 pub use uuid::Uuid;
 
-pub use audit::AuditView;
+pub use audit::{AuditQuery, AuditView};
 pub use error::{AppError, Conflict};
 pub use keys::AuditKey;
 

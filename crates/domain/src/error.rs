@@ -67,6 +67,8 @@ pub enum Problem {
     RiskLevelBelowScore,
     /// The person is not a child, so a mandatory-protection basis cannot apply.
     NotAChild,
+    /// The end of a period lies before (or at) its start.
+    EndBeforeStart,
 }
 
 impl Problem {
@@ -100,6 +102,7 @@ impl Problem {
             Problem::Duplicate => "duplicate",
             Problem::RiskLevelBelowScore => "risk_level_below_score",
             Problem::NotAChild => "not_a_child",
+            Problem::EndBeforeStart => "end_before_start",
         }
     }
 
@@ -142,6 +145,7 @@ impl Problem {
             Problem::Duplicate,
             Problem::RiskLevelBelowScore,
             Problem::NotAChild,
+            Problem::EndBeforeStart,
         ]
     }
 }

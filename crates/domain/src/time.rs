@@ -37,6 +37,33 @@ pub fn parse_birth_date(text: &str, today: Date) -> Result<Date, Problem> {
     Ok(date)
 }
 
+/// One end of a time window, typed either as an instant (`2026-11-29T08:00:00Z`) or as a
+/// local calendar date. A date as the window's start means the beginning of that day in
+/// Doha; as its end, the end of that day, so that `from=2026-11-01&to=2026-11-30` covers
+/// all of November's last day too.
+pub fn parse_window_end(text: &str, end: WindowEnd) -> Result<Timestamp, Problem> {
+    let trimmed = text.trim();
+    if let Ok(instant) = trimmed.parse::<Timestamp>() {
+        return Ok(instant);
+    }
+    let date = parse_date(trimmed)?;
+    let day = match end {
+        WindowEnd::Start => date,
+        WindowEnd::End => date.tomorrow().map_err(|_| Problem::InvalidDate)?,
+    };
+    let offset = jiff::tz::Offset::constant(3);
+    offset.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| Problem::InvalidDate)
+}
+
+/// Which end of a time window a typed date stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowEnd {
+    /// The window starts at the beginning of the date.
+    Start,
+    /// The window ends after the date.
+    End,
+}
+
 /// The calendar date of an instant in UTC+3 (Arabia Standard Time, no daylight saving),
 /// the local time of the deployment: "today" for expiries and ages means Doha's today.
 pub fn local_date(now: Timestamp) -> Date {
@@ -90,6 +117,15 @@ mod tests {
 
     #[test]
     fn local_date_is_doha_time() {
+        let start = parse_window_end("2026-11-29", WindowEnd::Start).unwrap();
+        let end = parse_window_end("٢٠٢٦-١١-٢٩", WindowEnd::End).unwrap();
+        assert_eq!(start.to_string(), "2026-11-28T21:00:00Z");
+        assert_eq!(end.to_string(), "2026-11-29T21:00:00Z");
+        assert_eq!(
+            parse_window_end("2026-11-29T08:00:00Z", WindowEnd::End).unwrap().to_string(),
+            "2026-11-29T08:00:00Z"
+        );
+        assert_eq!(parse_window_end("yesterday", WindowEnd::Start), Err(Problem::InvalidDate));
         let late_evening_utc: Timestamp = "2026-11-29T22:30:00Z".parse().unwrap();
         assert_eq!(local_date(late_evening_utc), date(2026, 11, 30));
     }

@@ -8,6 +8,21 @@ use crate::codec::{Columns, micros, opt_id_text};
 use crate::connect::Tx;
 use crate::error::StoreError;
 
+/// What an auditor asks of the log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Entries naming this record.
+    pub subject: Option<Uuid>,
+    /// Entries by this user.
+    pub actor: Option<UserId>,
+    /// From this moment on (inclusive).
+    pub from: Option<jiff::Timestamp>,
+    /// Before this moment (exclusive).
+    pub to: Option<jiff::Timestamp>,
+    /// At most this many entries.
+    pub limit: i64,
+}
+
 /// A stored audit entry: its position in the log and its record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -51,38 +66,60 @@ impl Tx {
         Ok(id)
     }
 
-    /// Entries about a record, oldest first (who touched this person or case, when).
-    pub async fn audit_for_subject(&mut self, subject: Uuid, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT audit_entries.id, audit_entries.record FROM audit_entries
-             JOIN audit_subjects ON audit_subjects.entry_id = audit_entries.id
-             WHERE audit_subjects.subject_id = $1 ORDER BY audit_entries.id LIMIT $2",
-        )
-        .bind(subject.hyphenated().to_string())
-        .bind(limit)
-        .fetch_all(&mut *self.transaction)
-        .await?;
-        rows.iter().map(|row| entry_from(&Columns::new(row, "audit_entries"))).collect()
-    }
-
-    /// Entries by an actor, oldest first.
-    pub async fn audit_for_actor(&mut self, actor: UserId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query("SELECT id, record FROM audit_entries WHERE actor_id = $1 ORDER BY id LIMIT $2")
-            .bind(crate::codec::id_text(actor))
-            .bind(limit)
-            .fetch_all(&mut *self.transaction)
-            .await?;
-        rows.iter().map(|row| entry_from(&Columns::new(row, "audit_entries"))).collect()
-    }
-
-    /// The last `limit` entries, oldest first.
-    pub async fn audit_tail(&mut self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, record FROM (SELECT id, record FROM audit_entries ORDER BY id DESC LIMIT $1) AS tail ORDER BY id",
-        )
-        .bind(limit)
-        .fetch_all(&mut *self.transaction)
-        .await?;
+    /// Entries matching an auditor's filter, oldest first: about a record (who touched
+    /// this person or case, when), by a user, and within a time window. Without a record
+    /// or a user, the newest `limit` entries of the window.
+    pub async fn audit_query(&mut self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut position = 0;
+        let mut next = || {
+            position += 1;
+            format!("${position}")
+        };
+        let join = if filter.subject.is_some() {
+            clauses.push(format!("audit_subjects.subject_id = {}", next()));
+            "JOIN audit_subjects ON audit_subjects.entry_id = audit_entries.id"
+        } else {
+            ""
+        };
+        if filter.actor.is_some() {
+            clauses.push(format!("audit_entries.actor_id = {}", next()));
+        }
+        if filter.from.is_some() {
+            clauses.push(format!("audit_entries.at >= {}", next()));
+        }
+        if filter.to.is_some() {
+            clauses.push(format!("audit_entries.at < {}", next()));
+        }
+        let limit = next();
+        let condition = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        // A record's or a user's history reads from its beginning; the whole log's from its end.
+        let sql = if filter.subject.is_some() || filter.actor.is_some() {
+            format!(
+                "SELECT audit_entries.id, audit_entries.record FROM audit_entries {join} {condition}
+                 ORDER BY audit_entries.id LIMIT {limit}"
+            )
+        } else {
+            format!(
+                "SELECT id, record FROM (SELECT audit_entries.id, audit_entries.record FROM audit_entries {condition}
+                 ORDER BY audit_entries.id DESC LIMIT {limit}) AS tail ORDER BY id"
+            )
+        };
+        // Only fixed column names and numbered placeholders are spliced in; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(subject) = filter.subject {
+            query = query.bind(subject.hyphenated().to_string());
+        }
+        if let Some(actor) = filter.actor {
+            query = query.bind(crate::codec::id_text(actor));
+        }
+        if let Some(from) = filter.from {
+            query = query.bind(micros(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.bind(micros(to));
+        }
+        let rows = query.bind(filter.limit).fetch_all(&mut *self.transaction).await?;
         rows.iter().map(|row| entry_from(&Columns::new(row, "audit_entries"))).collect()
     }
 

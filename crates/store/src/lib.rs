@@ -31,7 +31,7 @@ mod sessions;
 mod vault;
 mod work;
 
-pub use audit::{AuditEntry, RawAuditRow, StoredTreeHead};
+pub use audit::{AuditEntry, AuditFilter, RawAuditRow, StoredTreeHead};
 pub use cases::{CaseFilter, CaseScope};
 pub use connect::{Dialect, Store, StoreOptions, Tx};
 pub use directory::NewUser;

@@ -29,6 +29,7 @@ problem-empty_list = اختر عنصرًا واحدًا على الأقل.
 problem-duplicate = قيمة مكررة.
 problem-risk_level_below_score = لا يجوز أن يكون أقل من المستوى الذي تعطيه النتيجة.
 problem-not_a_child = أساس الحماية الإلزامية يخص الأطفال فقط (دون 18 سنة).
+problem-end_before_start = يجب أن تكون بعد البداية.
 
 ## Errors of a whole request
 

@@ -29,6 +29,7 @@ problem-empty_list = choose at least one.
 problem-duplicate = is repeated.
 problem-risk_level_below_score = cannot be lower than the level the score gives.
 problem-not_a_child = the mandatory-protection basis applies to children (under 18) only.
+problem-end_before_start = must be after the start.
 
 ## Errors of a whole request
 

@@ -19,6 +19,10 @@ pub struct AuditQuery {
     pub subject: Option<String>,
     /// A user id: entries by that user.
     pub actor: Option<String>,
+    /// From this instant (`2026-11-29T08:00:00Z`) or the start of this local date.
+    pub from: Option<String>,
+    /// Until this instant, or the end of this local date.
+    pub to: Option<String>,
     /// At most this many (1–1000, default 100).
     pub limit: Option<String>,
 }
@@ -42,7 +46,8 @@ pub struct AuditEntryOut {
     pub details: std::collections::BTreeMap<String, String>,
 }
 
-/// Audit entries about a record or by a user, oldest first (auditors only).
+/// Audit entries about a record or by a user, within a time window, oldest first
+/// (auditors only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])),
     params(AuditQuery),
     responses((status = 200, body = [AuditEntryOut]), (status = 403, body = ErrorBody)))]
@@ -52,7 +57,14 @@ pub async fn audit(
     QueryParams(query): QueryParams<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
     let limit = parse_limit(query.limit.as_deref())?;
-    let entries = state.app.audit_entries(&actor, query.subject.as_deref(), query.actor.as_deref(), limit).await?;
+    let filter = sila_app::AuditQuery {
+        subject: query.subject.as_deref(),
+        actor: query.actor.as_deref(),
+        from: query.from.as_deref(),
+        to: query.to.as_deref(),
+        limit,
+    };
+    let entries = state.app.audit_entries(&actor, &filter).await?;
     Ok(Json(
         entries
             .into_iter()

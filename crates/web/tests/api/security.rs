@@ -302,6 +302,37 @@ both_databases!(break_glass_opens_for_an_hour_flags_the_audit_and_alerts_auditor
     test.clock.advance(SignedDuration::from_mins(61));
     let supervisor = Client::sign_in(&test, "cp.supervisor").await;
     supervisor.get(&path).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    // The auditor (signed in again: her session idled out) narrows the trail to a time
+    // window: after the hour, only the refusal.
+    let auditor = Client::sign_in(&test, "cp.auditor").await;
+    let late =
+        auditor.get(&format!("/api/v1/audit?subject={case}&from=2026-11-29T08:30:00Z")).await.expect(StatusCode::OK);
+    let late: Vec<(&str, &str)> = late
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry["action"].as_str().unwrap(), entry["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(late, [("case.read", "denied")]);
+    let early =
+        auditor.get(&format!("/api/v1/audit?subject={case}&to=2026-11-29T08:30:00Z")).await.expect(StatusCode::OK);
+    assert_eq!(early.as_array().unwrap().len(), trail.as_array().unwrap().len(), "{early}");
+    // A whole local day, typed as a date, holds both.
+    let day = auditor
+        .get(&format!("/api/v1/audit?subject={case}&from=2026-11-29&to=2026-11-29"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(day.as_array().unwrap().len(), trail.as_array().unwrap().len() + 1);
+    auditor.get("/api/v1/audit?from=2026-11-29&to=2026-11-28").await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "end_before_start",
+        Some("to"),
+    );
+    auditor.get("/api/v1/audit?from=yesterday").await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_date",
+        Some("from"),
+    );
 });
 
 both_databases!(a_conflict_of_interest_closes_the_persons_cases_even_with_break_glass, |test: TestApp| async move {
