@@ -1,11 +1,30 @@
-//! Arabic text for Sila: the stored form of what people type, and the normalised form
-//! that matching and search work on (`ARABIC.md` at the design root).
+//! Arabic text for Sila: the stored form of what people type, the normalised form that
+//! search works on, and the name matcher (`ARABIC.md` at the design root).
 //!
-//! Nothing here does I/O or reads a clock: every function is a pure mapping from text to
-//! text, so that search keys computed today equal the keys computed at insert time.
+//! - [`stored_form`], [`normalize`], [`light_fold`]: text as stored and as compared.
+//! - [`Name`]: a typed name cut into parts (titles, compounds, particles, the article).
+//! - [`cross_cost`], [`latin_cost`]: how far apart two spellings of a part are by sound,
+//!   across scripts or between Latin transliterations.
+//! - [`Lexicon`]: the names a population uses and how often.
+//! - [`compare`]: whether two names are one person's, with a score and the reasons.
+//! - [`eval`]: precision, recall and F1 on labelled pairs of names.
+//!
+//! Nothing here does I/O or reads a clock: every function is a pure mapping, so that
+//! search keys computed today equal the keys computed at insert time.
 
 #![deny(missing_docs)]
 
+pub mod eval;
+mod lexicon;
+mod name;
 mod normalize;
+mod phonetic;
+mod score;
+mod typing;
 
-pub use normalize::{normalize, search_key, stored_form};
+pub use lexicon::Lexicon;
+pub use name::{Name, Part, Script};
+pub use normalize::{full_fold, light_fold, normalize, search_key, stored_form};
+pub use phonetic::{LatinDistance, cross_cost, latin_cost};
+pub use score::{Comparison, PartMatch, Role, THRESHOLD, Verdict, compare, part_similarity};
+pub use typing::{Edit, OneEdit, neighbouring_keys, one_edit};

@@ -40,30 +40,33 @@ pub fn stored_form(input: &str) -> String {
 ///
 /// Letters are folded so that the usual variations of one written name become equal;
 /// word boundaries are kept as single spaces. Latin letters are lower-cased and accents
-/// removed, so `Al-Kaabi` and `al kaabi` meet (hyphens and dots become spaces).
+/// removed, so `Al-Kaabi` and `al kaabi` meet (hyphens and dots become spaces). Hamza on
+/// a carrier is folded into its carrier (ؤ → و, ئ → ي) and a hamza standing alone is
+/// dropped (ضياء / ضيا), because typists leave it out.
 pub fn normalize(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    let mut pending_space = false;
-    // Lower-case first (it can emit combining marks, e.g. for 'İ'), then NFD: it splits
-    // precomposed Latin accents and Arabic letters carrying hamza or madda into base
-    // letter + mark, so one rule (drop the mark) covers them all.
-    let lowered: String = input.chars().flat_map(char::to_lowercase).collect();
-    for ch in lowered.nfd() {
-        let folded = match fold_char(ch) {
-            Folded::Drop => continue,
-            Folded::Space => {
-                pending_space = !out.is_empty();
-                continue;
-            }
-            Folded::Char(c) => c,
-        };
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(folded);
+    fold(input, Depth::Full)
+}
+
+/// The name form the matcher reads: everything [`normalize`] folds except the hamza
+/// carriers ؤ ئ, the lone hamza ء and the alef maqsura ى, which it keeps because they tell
+/// how a name sounds (ى is a final *a*: هدى is Huda, not Hudi). [`full_fold`] of this form
+/// is the normalised form.
+pub fn light_fold(input: &str) -> String {
+    fold(input, Depth::Light)
+}
+
+/// Folds what [`light_fold`] keeps: ؤ → و, ئ → ي, ى → ي, and drops a lone ء.
+pub fn full_fold(light: &str) -> String {
+    light.chars().filter_map(fold_hamza).collect()
+}
+
+fn fold_hamza(ch: char) -> Option<char> {
+    match ch {
+        'ؤ' => Some('و'),
+        'ئ' | 'ى' => Some('ي'),
+        'ء' => None,
+        _ => Some(ch),
     }
-    out
 }
 
 /// A key with no spaces at all: the normalised form with word boundaries removed, so
@@ -71,6 +74,57 @@ pub fn normalize(input: &str) -> String {
 /// Used for exact-ish lookup; the ranked matcher works on tokens instead.
 pub fn search_key(input: &str) -> String {
     normalize(input).chars().filter(|c| *c != ' ').collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Light,
+    Full,
+}
+
+fn fold(input: &str, depth: Depth) -> String {
+    let mut out = String::with_capacity(input.len());
+    let mut pending_space = false;
+    // Compose first, so that a hamza typed as a separate mark joins its letter (ا + ٔ → أ)
+    // and is folded with it; then lower-case (which can emit combining marks, e.g. for
+    // 'İ') and split Latin accents off their letters so that one rule drops them all.
+    let composed: String = input.nfc().collect();
+    for lowered in composed.chars().flat_map(char::to_lowercase) {
+        let mut emit = |ch: char| {
+            let folded = match fold_char(ch) {
+                Folded::Drop => return,
+                Folded::Space => {
+                    pending_space = !out.is_empty();
+                    return;
+                }
+                Folded::Char(c) => c,
+            };
+            let folded = match depth {
+                Depth::Light => folded,
+                Depth::Full => match fold_hamza(folded) {
+                    Some(c) => c,
+                    None => return,
+                },
+            };
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(folded);
+        };
+        if lowered.is_ascii() || is_arabic_letter(lowered) {
+            emit(lowered);
+        } else {
+            unicode_normalization::char::decompose_canonical(lowered, &mut emit);
+        }
+    }
+    out
+}
+
+/// Letters of the Arabic block that must not be decomposed: NFD would split أ إ آ ؤ ئ into
+/// a letter and a hamza mark, and the light form keeps ؤ and ئ whole.
+fn is_arabic_letter(ch: char) -> bool {
+    ('\u{0621}'..='\u{064A}').contains(&ch)
 }
 
 enum Folded {
@@ -88,20 +142,16 @@ fn fold_char(ch: char) -> Folded {
     }
     match ch {
         // Arabic tashkeel (fathatan … sukun, and the extended marks up to U+065F),
-        // superscript alef, Quranic annotation marks, and the combining hamza/madda
-        // that NFD splits off أ إ آ ؤ ئ.
+        // superscript alef, Quranic annotation marks, and a combining hamza or madda
+        // left over from decomposed input.
         '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' => Folded::Drop,
         // Tatweel (kashida) only stretches a word.
         '\u{0640}' => Folded::Drop,
-        // Latin combining accents (é → e) after NFD.
+        // Latin combining accents (é → e once decomposed).
         '\u{0300}'..='\u{036F}' => Folded::Drop,
-        // Alef forms → bare alef (after NFD, أ إ آ are already alef + mark; ٱ is not).
+        // Alef forms → bare alef.
         'ٱ' | 'أ' | 'إ' | 'آ' => Folded::Char('ا'),
-        // Hamza carriers on waw and yaa → the bare letter, for matching.
-        'ؤ' => Folded::Char('و'),
-        'ئ' => Folded::Char('ي'),
         'ة' => Folded::Char('ه'),
-        'ى' => Folded::Char('ي'),
         // Persian and Urdu look-alikes that arrive from other keyboards.
         'ک' => Folded::Char('ك'),
         'ی' | 'ے' => Folded::Char('ي'),
@@ -158,10 +208,19 @@ mod tests {
             ("Al-Kaabi", "al kaabi"),
             ("  José\u{00A0}Núñez ", "jose nunez"),
             ("سارة\u{200F} العلي", "ساره العلي"),
+            ("ضياء", "ضيا"),
+            ("\u{0627}\u{0654}حمد", "احمد"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input), expected, "normalize({input:?})");
         }
+    }
+
+    #[test]
+    fn the_light_form_keeps_hamza_and_alef_maqsura() {
+        assert_eq!(light_fold("عائشة هدى لؤلؤ ضياء"), "عائشه هدى لؤلؤ ضياء");
+        assert_eq!(full_fold(&light_fold("عائشة هدى لؤلؤ ضياء")), normalize("عائشة هدى لؤلؤ ضياء"));
+        assert_eq!(light_fold("أَحْمَد Élodie"), "احمد elodie");
     }
 
     #[test]
@@ -186,6 +245,11 @@ mod tests {
         fn normalize_is_idempotent(input in any::<String>()) {
             let once = normalize(&input);
             prop_assert_eq!(normalize(&once), once.clone());
+        }
+
+        #[test]
+        fn full_fold_of_the_light_form_is_the_normalised_form(input in any::<String>()) {
+            prop_assert_eq!(full_fold(&light_fold(&input)), normalize(&input));
         }
 
         #[test]

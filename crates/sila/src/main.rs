@@ -1,9 +1,10 @@
-//! `sila`: the one binary — `serve`, `demo`, `migrate` and `user` administration. This
+//! `sila`: the one binary — `serve`, `demo`, `migrate`, `match` and `user` administration. This
 //! file only reads configuration, sets up logging and wires the crates together.
 
 mod cli;
 mod config;
 mod keys;
+mod matching;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! The binary as people run it: `sila demo` prints its logins and serves them, a
-//! printed login signs in over real HTTP, and `sila user add` adds a user who can sign in.
+//! printed login signs in over real HTTP, `sila user add` adds a user who can sign in, and
+//! `sila match eval` scores the name matcher on a labelled file.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -186,4 +187,32 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert_eq!(status, 200, "{case}");
     assert!(case.contains("\"narrative\":\""), "{case}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn match_eval_reports_each_kind_and_ends_with_the_scores() {
+    let dev = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/names-dev.tsv");
+    assert!(dev.exists(), "{} is missing", dev.display());
+    let output = sila().args(["match", "eval"]).arg(&dev).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.iter().any(|line| line.starts_with("cross_script ")), "{text}");
+    let last = lines.last().unwrap();
+    let value = |key: &str| -> f64 {
+        let field = last.split(' ').find_map(|field| field.strip_prefix(&format!("{key}="))).unwrap();
+        field.parse().unwrap()
+    };
+    assert!(value("f1") >= 0.97, "{last}");
+    assert!(value("precision") > 0.0 && value("recall") > 0.0, "{last}");
+    assert_eq!(value("threshold"), 0.5);
+    // A file that is not in the format is refused with the line that is wrong.
+    let dir = std::env::temp_dir().join(format!("sila-match-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.tsv");
+    std::fs::write(&broken, "left\tright\tsame\tkind\nسلمى\tسلوى\tmaybe\tdiff_first_near\n").unwrap();
+    let output = sila().args(["match", "eval"]).arg(&broken).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
