@@ -33,6 +33,38 @@ pub struct Part {
     pub form: String,
     /// The folded key: Arabic with hamza and alef maqsura folded too; Latin as `form`.
     pub key: String,
+    /// The sound units the phonetic costs compare, worked out once per part.
+    pub(crate) sounds: Sounds,
+}
+
+/// A part's sound units ([`crate::phonetic`]), of the whole part and, when it starts with
+/// an article, of its core.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Sounds {
+    /// Units of the Arabic light form.
+    Arabic { whole: Vec<char>, core: Option<Vec<char>> },
+    /// Letters (for cross-script alignment) and units (for Latin spellings).
+    Latin { letters: Vec<u8>, core_letters: Option<Vec<u8>>, units: Vec<u8>, core_units: Option<Vec<u8>> },
+}
+
+impl Part {
+    pub(crate) fn new(written: String, form: String, key: String, script: Script) -> Part {
+        use crate::phonetic::{arabic_units, latin_letters, latin_units};
+        let core = crate::lexicon::core(&form, script);
+        let has_article = core.len() != form.len();
+        let sounds = match script {
+            Script::Arabic => {
+                Sounds::Arabic { whole: arabic_units(&form), core: has_article.then(|| arabic_units(core)) }
+            }
+            Script::Latin => Sounds::Latin {
+                letters: latin_letters(&form),
+                core_letters: has_article.then(|| latin_letters(core)),
+                units: latin_units(&form),
+                core_units: has_article.then(|| latin_units(core)),
+            },
+        };
+        Part { written, form, key, sounds }
+    }
 }
 
 /// A name cut into parts. The first `titles` parts are leading words that may be titles
@@ -201,7 +233,9 @@ fn parse_arabic(input: &str) -> Name {
         let word = &words[index];
         let word_key = key(word);
         let next = words.get(index + 1).filter(|_| index >= titles);
-        if let Some(next) = next.filter(|_| ARABIC_PREFIXES.contains(&word_key.as_str()) || word_key == "ال") {
+        // Prefixes are matched on the light form, which keeps the hamza: إباء is a name,
+        // أبا the first word of a compound.
+        if let Some(next) = next.filter(|_| ARABIC_PREFIXES.contains(&word.form.as_str()) || word_key == "ال") {
             // عبد العزيز, أبو بكر, and آل ثاني (light-folded to ال ثاني) become one part.
             parts
                 .push(arabic_part(format!("{} {}", word.written, next.written), format!("{}{}", word.form, next.form)));
@@ -224,7 +258,7 @@ fn parse_arabic(input: &str) -> Name {
 
 fn arabic_part(written: String, form: String) -> Part {
     let key = full_fold(&form);
-    Part { written, form, key }
+    Part::new(written, form, key, Script::Arabic)
 }
 
 fn latin_fold(word: &str) -> String {
@@ -294,7 +328,7 @@ fn parse_latin(input: &str) -> Name {
         .enumerate()
         .map(|(position, (written, form))| {
             let form = if position < titles { form } else { canonical_latin(&form) };
-            Part { written, key: form.clone(), form }
+            Part::new(written, form.clone(), form, Script::Latin)
         })
         .collect();
     Name { script: Script::Latin, parts, titles }

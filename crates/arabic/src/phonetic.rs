@@ -200,10 +200,43 @@ fn cross_insertion(letter: u8, index: usize, count: usize, previous: Option<u8>)
 /// The cost of writing the Arabic part `arabic` (light form) as the Latin part `latin`
 /// (canonical form). 0 for a perfect transliteration; above 1 for another name.
 pub fn cross_cost(arabic: &str, latin: &str) -> f32 {
-    let units = arabic_units(arabic);
-    let letters = latin_letters(latin);
+    cross_cost_within(arabic, latin, f32::INFINITY)
+}
+
+/// [`cross_cost`], or infinity as soon as the cost is sure to exceed `limit`: every row
+/// of the table only adds to the one before, so a row whose cheapest cell is over the
+/// limit ends the search. Most pairs a search looks at are far apart, and stop early.
+pub fn cross_cost_within(arabic: &str, latin: &str, limit: f32) -> f32 {
+    cross_units_cost(&arabic_units(arabic), &latin_letters(latin), limit)
+}
+
+thread_local! {
+    /// The cost table of this thread's alignments, reused: a search aligns hundreds of
+    /// pairs, and a fresh table for each would cost more than the alignment.
+    static TABLE: std::cell::RefCell<(Vec<f32>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A cost table of `cells` cells, all infinite, with a companion of `cells` zero bytes.
+fn with_table<T>(cells: usize, work: impl FnOnce(&mut [f32], &mut [u8]) -> T) -> T {
+    TABLE.with(|table| {
+        let mut table = table.borrow_mut();
+        let (costs, bytes) = &mut *table;
+        costs.clear();
+        costs.resize(cells, f32::INFINITY);
+        bytes.clear();
+        bytes.resize(cells, 0);
+        work(costs, bytes)
+    })
+}
+
+/// [`cross_cost_within`] on the units of the Arabic side and the letters of the Latin side.
+pub(crate) fn cross_units_cost(units: &[char], letters: &[u8], limit: f32) -> f32 {
     let (rows, columns) = (units.len() + 1, letters.len() + 1);
-    let mut table = vec![f32::INFINITY; rows * columns];
+    with_table(rows * columns, |table, _| cross_table(units, letters, limit, table))
+}
+
+fn cross_table(units: &[char], letters: &[u8], limit: f32, table: &mut [f32]) -> f32 {
+    let (rows, columns) = (units.len() + 1, letters.len() + 1);
     table[0] = 0.0;
     for i in 0..rows {
         for j in 0..columns {
@@ -242,6 +275,9 @@ pub fn cross_cost(arabic: &str, latin: &str) -> f32 {
                     }
                 }
             }
+        }
+        if table[i * columns..(i + 1) * columns].iter().all(|cost| *cost > limit) {
+            return f32::INFINITY;
         }
     }
     table[rows * columns - 1]
@@ -389,11 +425,21 @@ pub struct LatinDistance {
 
 /// Compares two Latin parts (canonical forms) sound by sound.
 pub fn latin_cost(left: &str, right: &str) -> LatinDistance {
-    let x = latin_units(left);
-    let y = latin_units(right);
+    latin_cost_within(left, right, f32::INFINITY)
+}
+
+/// [`latin_cost`], stopping with an infinite cost once it is sure to exceed `limit`.
+pub fn latin_cost_within(left: &str, right: &str, limit: f32) -> LatinDistance {
+    latin_units_cost(&latin_units(left), &latin_units(right), limit)
+}
+
+/// [`latin_cost_within`] on sound units.
+pub(crate) fn latin_units_cost(x: &[u8], y: &[u8], limit: f32) -> LatinDistance {
+    with_table((x.len() + 1) * (y.len() + 1), |cost, hard| latin_table(x, y, limit, cost, hard))
+}
+
+fn latin_table(x: &[u8], y: &[u8], limit: f32, cost: &mut [f32], hard: &mut [u8]) -> LatinDistance {
     let (rows, columns) = (x.len() + 1, y.len() + 1);
-    let mut cost = vec![f32::INFINITY; rows * columns];
-    let mut hard = vec![0u8; rows * columns];
     cost[0] = 0.0;
     let step = |cost: &mut [f32], hard: &mut [u8], from: usize, to: usize, add: f32, is_hard: bool| {
         let total = cost[from] + add;
@@ -410,19 +456,25 @@ pub fn latin_cost(left: &str, right: &str) -> LatinDistance {
             }
             if i < x.len() {
                 let add = latin_indel(x[i], i, x.len());
-                step(&mut cost, &mut hard, here, here + columns, add, add >= HARD || (i == 0 && add >= 0.4));
+                step(cost, hard, here, here + columns, add, add >= HARD || (i == 0 && add >= 0.4));
             }
             if j < y.len() {
                 let add = latin_indel(y[j], j, y.len());
-                step(&mut cost, &mut hard, here, here + 1, add, add >= HARD || (j == 0 && add >= 0.4));
+                step(cost, hard, here, here + 1, add, add >= HARD || (j == 0 && add >= 0.4));
             }
             if i < x.len() && j < y.len() {
                 let add = latin_substitution(x[i], y[j]);
-                step(&mut cost, &mut hard, here, here + columns + 1, add, add >= HARD);
+                step(cost, hard, here, here + columns + 1, add, add >= HARD);
             }
             if i + 1 < x.len() && j + 1 < y.len() && x[i] == y[j + 1] && x[i + 1] == y[j] && x[i] != x[i + 1] {
-                step(&mut cost, &mut hard, here, here + 2 * columns + 2, 1.0, true);
+                step(cost, hard, here, here + 2 * columns + 2, 1.0, true);
             }
+        }
+        // A swap reaches two rows on, so a row over the limit ends the search only when
+        // the row before it was over too.
+        let over = |row: usize| cost[row * columns..(row + 1) * columns].iter().all(|cost| *cost > limit);
+        if i > 0 && over(i) && over(i - 1) {
+            return LatinDistance { cost: f32::INFINITY, hard: u8::MAX, first_differs: true };
         }
     }
     let first_differs = match (x.first(), y.first()) {

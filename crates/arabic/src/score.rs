@@ -16,8 +16,9 @@
 //! brother and sister.
 
 use crate::lexicon::{Lexicon, core, is_gender_pair};
+use crate::name::Sounds;
 use crate::name::{Name, Part, Script};
-use crate::phonetic::{cross_cost, latin_cost};
+use crate::phonetic::{arabic_units, cross_units_cost, latin_units_cost};
 use crate::typing::{Edit, one_edit};
 
 /// The score from which two names are taken to be one person's. Chosen once on the
@@ -84,6 +85,10 @@ pub struct PartMatch {
     pub left: String,
     /// The right name's part, as written.
     pub right: String,
+    /// The left part's position in the left name's parts (titles included).
+    pub left_part: usize,
+    /// The right part's position in the right name's parts.
+    pub right_part: usize,
     /// In [0, 1].
     pub similarity: f32,
     /// Why.
@@ -112,12 +117,112 @@ impl Comparison {
 
 /// Compares two names; `lexicon` says which names are known and how common.
 pub fn compare(left: &Name, right: &Name, lexicon: &Lexicon) -> Comparison {
-    let mut best = Comparison { score: -1.0, ..Comparison::default() };
-    for skip_left in 0..=left.titles {
-        for skip_right in 0..=right.titles {
-            let candidate = align(left, skip_left, right, skip_right, lexicon);
-            if candidate.score > best.score {
-                best = candidate;
+    let (left_view, right_view) = (NameView::of(left), NameView::of(right));
+    compare_views(&left_view, &right_view, &mut |x, y, family| {
+        part_similarity(left_view.parts[x], left.script, right_view.parts[y], right.script, family, lexicon)
+    })
+}
+
+/// A name as a list of borrowed parts: what the index compares without copying the
+/// parts it keeps once for many names.
+#[derive(Debug, Clone)]
+pub(crate) struct NameView<'a> {
+    pub(crate) parts: Vec<&'a Part>,
+    pub(crate) titles: usize,
+}
+
+impl<'a> NameView<'a> {
+    pub(crate) fn of(name: &'a Name) -> NameView<'a> {
+        NameView { parts: name.parts.iter().collect(), titles: name.titles }
+    }
+}
+
+/// The similarity of the left name's part `x` and the right name's part `y` (indices
+/// into the views' parts), compared as family names or not.
+pub(crate) type Similarity<'s> = dyn FnMut(usize, usize, bool) -> (f32, Verdict) + 's;
+
+/// [`compare`] with the part similarity supplied by the caller (the index memoises it).
+pub(crate) fn compare_views(left: &NameView<'_>, right: &NameView<'_>, similarity: &mut Similarity<'_>) -> Comparison {
+    let alignment =
+        best_alignment((left.parts.len(), left.titles), (right.parts.len(), right.titles), &mut |x, y, family| {
+            similarity(x, y, family).0
+        });
+    explain(&alignment, left, right, similarity)
+}
+
+/// The most names an alignment tries middle names for; longer names are compared on
+/// their first middle names only.
+const MOST_MIDDLES: usize = 12;
+
+/// How two names were best aligned: the titles set aside on each side, which side is the
+/// longer, and which of the longer name's middle names were paired (by position among
+/// its middle names), in order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Alignment {
+    pub(crate) score: f32,
+    skip: (usize, usize),
+    kept: Vec<usize>,
+}
+
+/// The best alignment of two names of `(parts, titles)`, from part similarities alone:
+/// no explanation is built, so that the index can score thousands of names cheaply.
+pub(crate) fn best_alignment(
+    left: (usize, usize),
+    right: (usize, usize),
+    similarity: &mut dyn FnMut(usize, usize, bool) -> f32,
+) -> Alignment {
+    let mut best = Alignment { score: -1.0, skip: (0, 0), kept: Vec::new() };
+    let mut indices = [0usize; MOST_MIDDLES];
+    for skip_left in 0..=left.1.min(left.0) {
+        for skip_right in 0..=right.1.min(right.0) {
+            let (a_len, b_len) = (left.0 - skip_left, right.0 - skip_right);
+            if a_len == 0 || b_len == 0 {
+                if best.score < 0.0 {
+                    best = Alignment { score: 0.0, skip: (skip_left, skip_right), kept: Vec::new() };
+                }
+                continue;
+            }
+            let swapped = a_len < b_len;
+            // Positions in the longer and the shorter name, back to left/right indices.
+            let mut pair = |long_index: usize, short_index: usize, family: bool| {
+                if swapped {
+                    similarity(skip_left + short_index, skip_right + long_index, family)
+                } else {
+                    similarity(skip_left + long_index, skip_right + short_index, family)
+                }
+            };
+            let (long_len, short_len) = if swapped { (b_len, a_len) } else { (a_len, b_len) };
+            if short_len == 1 {
+                let score = pair(long_len - 1, 0, true) * SINGLE_PART_FACTOR;
+                if score > best.score {
+                    best = Alignment { score, skip: (skip_left, skip_right), kept: Vec::new() };
+                }
+                continue;
+            }
+            let outer = pair(0, 0, false).min(pair(long_len - 1, short_len - 1, true));
+            let long_middles = (long_len - 2).min(MOST_MIDDLES);
+            let short_middles = (short_len - 2).min(long_middles);
+            let factor =
+                OMITTED_FACTOR.powi(i32::try_from(long_len - 2 - short_middles.min(long_len - 2)).unwrap_or(i32::MAX));
+            // Every increasing choice of `short_middles` of the `long_middles` positions.
+            for (position, slot) in indices.iter_mut().enumerate().take(short_middles) {
+                *slot = position;
+            }
+            loop {
+                let mut weakest = outer;
+                for (short_index, &long_position) in indices[..short_middles].iter().enumerate() {
+                    weakest = weakest.min(pair(1 + long_position, 1 + short_index, false));
+                    if weakest * factor <= best.score {
+                        break;
+                    }
+                }
+                let score = weakest * factor;
+                if score > best.score {
+                    best = Alignment { score, skip: (skip_left, skip_right), kept: indices[..short_middles].to_vec() };
+                }
+                if !next_combination(&mut indices[..short_middles], long_middles) {
+                    break;
+                }
             }
         }
     }
@@ -125,76 +230,79 @@ pub fn compare(left: &Name, right: &Name, lexicon: &Lexicon) -> Comparison {
     best
 }
 
-fn align(left: &Name, skip_left: usize, right: &Name, skip_right: usize, lexicon: &Lexicon) -> Comparison {
-    let a = left.without_titles(skip_left);
-    let b = right.without_titles(skip_right);
-    let titles = (skip_left, skip_right);
-    if a.is_empty() || b.is_empty() {
+/// Advances an increasing choice of indices below `n` to the next one; false at the end.
+fn next_combination(indices: &mut [usize], n: usize) -> bool {
+    let k = indices.len();
+    for position in (0..k).rev() {
+        if indices[position] < n - k + position {
+            indices[position] += 1;
+            for next in position + 1..k {
+                indices[next] = indices[next - 1] + 1;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// The comparison, with its reasons, of two names aligned as `alignment` says.
+pub(crate) fn explain(
+    alignment: &Alignment,
+    left: &NameView<'_>,
+    right: &NameView<'_>,
+    similarity: &mut Similarity<'_>,
+) -> Comparison {
+    let (skip_left, skip_right) = alignment.skip;
+    let titles = alignment.skip;
+    let (a_len, b_len) = (left.parts.len() - skip_left, right.parts.len() - skip_right);
+    if a_len == 0 || b_len == 0 {
         return Comparison { score: 0.0, titles, ..Comparison::default() };
     }
-    // Work with the longer name first; report in the caller's order.
-    let swapped = a.len() < b.len();
-    let (long, long_script, short, short_script) =
-        if swapped { (b, right.script, a, left.script) } else { (a, left.script, b, right.script) };
-    let pair = |role: Role, x: &Part, y: &Part| {
-        let (similarity, verdict) = part_similarity(x, long_script, y, short_script, role == Role::Family, lexicon);
-        let (l, r) = if swapped { (y, x) } else { (x, y) };
-        PartMatch { role, left: l.written.clone(), right: r.written.clone(), similarity, verdict }
+    let swapped = a_len < b_len;
+    let (long_len, short_len) = if swapped { (b_len, a_len) } else { (a_len, b_len) };
+    let mut pair = |role: Role, long_index: usize, short_index: usize| {
+        let (x, y) = if swapped {
+            (skip_left + short_index, skip_right + long_index)
+        } else {
+            (skip_left + long_index, skip_right + short_index)
+        };
+        let (similarity, verdict) = similarity(x, y, role == Role::Family);
+        PartMatch {
+            role,
+            left: left.parts[x].written.clone(),
+            right: right.parts[y].written.clone(),
+            left_part: x,
+            right_part: y,
+            similarity,
+            verdict,
+        }
     };
-    if short.len() == 1 {
-        let only = pair(Role::Family, &long[long.len() - 1], &short[0]);
-        let score = only.similarity * SINGLE_PART_FACTOR;
-        let omitted = long[..long.len() - 1].iter().map(|part| part.written.clone()).collect();
-        return Comparison { score, parts: vec![only], omitted, titles };
-    }
-    let first = pair(Role::First, &long[0], &short[0]);
-    let family = pair(Role::Family, &long[long.len() - 1], &short[short.len() - 1]);
-    let long_middle = &long[1..long.len() - 1];
-    let short_middle = &short[1..short.len() - 1];
-    let omitted_count = long_middle.len() - short_middle.len();
-    let mut best: Option<Comparison> = None;
-    for kept in subsequences(long_middle.len(), short_middle.len()) {
-        let mut parts = vec![first.clone()];
-        for (short_index, &long_index) in kept.iter().enumerate() {
-            parts.push(pair(Role::Middle(long_index + 1), &long_middle[long_index], &short_middle[short_index]));
+    let long_written = |long_index: usize| {
+        if swapped {
+            right.parts[skip_right + long_index].written.clone()
+        } else {
+            left.parts[skip_left + long_index].written.clone()
         }
-        parts.push(family.clone());
-        let weakest = parts.iter().map(|part| part.similarity).fold(f32::INFINITY, f32::min);
-        let score = weakest * OMITTED_FACTOR.powi(i32::try_from(omitted_count).unwrap_or(i32::MAX));
-        if best.as_ref().is_none_or(|best| score > best.score) {
-            let omitted = (0..long_middle.len())
-                .filter(|index| !kept.contains(index))
-                .map(|index| long_middle[index].written.clone())
-                .collect();
-            best = Some(Comparison { score, parts, omitted, titles });
-        }
+    };
+    if short_len == 1 {
+        let only = pair(Role::Family, long_len - 1, 0);
+        let omitted = (0..long_len - 1).map(long_written).collect();
+        return Comparison { score: alignment.score, parts: vec![only], omitted, titles };
     }
-    best.unwrap_or_default()
+    let mut parts = vec![pair(Role::First, 0, 0)];
+    for (short_index, &long_position) in alignment.kept.iter().enumerate() {
+        parts.push(pair(Role::Middle(long_position + 1), 1 + long_position, 1 + short_index));
+    }
+    parts.push(pair(Role::Family, long_len - 1, short_len - 1));
+    let omitted = (0..long_len - 2)
+        .filter(|position| !alignment.kept.contains(position))
+        .map(|position| long_written(1 + position))
+        .collect();
+    Comparison { score: alignment.score, parts, omitted, titles }
 }
 
-/// Every increasing choice of `k` indices out of `n`, in lexicographic order.
-fn subsequences(n: usize, k: usize) -> Vec<Vec<usize>> {
-    let mut all = Vec::new();
-    let mut current = Vec::with_capacity(k);
-    fn walk(start: usize, n: usize, k: usize, current: &mut Vec<usize>, all: &mut Vec<Vec<usize>>) {
-        if current.len() == k {
-            all.push(current.clone());
-            return;
-        }
-        for index in start..n {
-            if n - index < k - current.len() {
-                break;
-            }
-            current.push(index);
-            walk(index + 1, n, k, current, all);
-            current.pop();
-        }
-    }
-    walk(0, n, k, &mut current, &mut all);
-    all
-}
-
-/// The similarity of two parts, whatever their scripts.
+/// The similarity of two parts, whatever their scripts (a part compared as written in
+/// a script it is not in is simply different).
 pub fn part_similarity(
     x: &Part,
     x_script: Script,
@@ -203,11 +311,30 @@ pub fn part_similarity(
     family: bool,
     lexicon: &Lexicon,
 ) -> (f32, Verdict) {
+    part_similarity_from(x, x_script, y, y_script, family, lexicon, 0.0, true)
+}
+
+/// [`part_similarity`] for a caller that only cares about similarities of at least
+/// `floor`: below it the answer may be a plain zero, found sooner. Without
+/// `neighbours`, a Latin spelling is not checked against the Arabic name's neighbours
+/// (سعد / Saoud, where سعود fits better): the answer is then an upper bound, which is
+/// what the index needs to choose candidates before it ranks them exactly.
+#[expect(clippy::too_many_arguments, reason = "the two parts, their scripts, and how much to work")]
+pub(crate) fn part_similarity_from(
+    x: &Part,
+    x_script: Script,
+    y: &Part,
+    y_script: Script,
+    family: bool,
+    lexicon: &Lexicon,
+    floor: f32,
+    neighbours: bool,
+) -> (f32, Verdict) {
     match (x_script, y_script) {
         (Script::Arabic, Script::Arabic) => arabic_pair(&x.key, &y.key, family, lexicon),
-        (Script::Latin, Script::Latin) => latin_pair(&x.form, &y.form, family, lexicon),
-        (Script::Arabic, Script::Latin) => cross_pair(x, &y.form, family, lexicon),
-        (Script::Latin, Script::Arabic) => cross_pair(y, &x.form, family, lexicon),
+        (Script::Latin, Script::Latin) => latin_pair(x, y, family, lexicon, floor),
+        (Script::Arabic, Script::Latin) => cross_pair(x, y, family, lexicon, floor, neighbours),
+        (Script::Latin, Script::Arabic) => cross_pair(y, x, family, lexicon, floor, neighbours),
     }
 }
 
@@ -245,21 +372,73 @@ fn latin_core(form: &str) -> &str {
     core(form, Script::Latin)
 }
 
-fn latin_pair(a: &str, b: &str, family: bool, lexicon: &Lexicon) -> (f32, Verdict) {
-    if a == b {
+/// A part's text and sound units, and those of its core when it has an article.
+struct Sides<'a, T> {
+    text: &'a str,
+    core_text: &'a str,
+    units: &'a [T],
+    core_units: Option<&'a [T]>,
+}
+
+impl<'a, T> Sides<'a, T> {
+    /// What to compare: a given name whole; a family name by its core (without the
+    /// article), since the article is written one way or another or left out. When only
+    /// one side has an article (as this crate reads one: ال، al), the other may carry it
+    /// in a spelling the core does not strip (`Elsewedy`), so both wholes are compared too.
+    fn pairs_with<'b, U>(&self, other: &Sides<'b, U>, family: bool) -> Vec<Variant<'a, 'b, T, U>> {
+        let whole = ((self.text, self.units), (other.text, other.units), 0.0);
+        if !family {
+            return vec![whole];
+        }
+        match (self.core_units, other.core_units) {
+            (Some(left), Some(right)) => vec![((self.core_text, left), (other.core_text, right), 0.0)],
+            (Some(left), None) => vec![((self.core_text, left), (other.text, other.units), ARTICLE_PENALTY), whole],
+            (None, Some(right)) => vec![((self.text, self.units), (other.core_text, right), ARTICLE_PENALTY), whole],
+            (None, None) => vec![whole],
+        }
+    }
+}
+
+/// Two sides to compare (text and units each), and the penalty for doing so.
+type Variant<'a, 'b, T, U> = ((&'a str, &'a [T]), (&'b str, &'b [U]), f32);
+
+/// A Latin part's sides: its units (to compare with Latin) and its letters (to align
+/// with Arabic). `None` for an Arabic part.
+fn latin_sides(part: &Part) -> Option<(Sides<'_, u8>, Sides<'_, u8>)> {
+    let core_text = latin_core(&part.form);
+    match &part.sounds {
+        Sounds::Latin { letters, core_letters, units, core_units } => Some((
+            Sides { text: &part.form, core_text, units, core_units: core_units.as_deref() },
+            Sides { text: &part.form, core_text, units: letters, core_units: core_letters.as_deref() },
+        )),
+        Sounds::Arabic { .. } => None,
+    }
+}
+
+fn arabic_sides(part: &Part) -> Option<Sides<'_, char>> {
+    match &part.sounds {
+        Sounds::Arabic { whole, core: core_units } => Some(Sides {
+            text: &part.form,
+            core_text: core(&part.form, Script::Arabic),
+            units: whole.as_slice(),
+            core_units: core_units.as_deref(),
+        }),
+        Sounds::Latin { .. } => None,
+    }
+}
+
+fn latin_pair(a: &Part, b: &Part, family: bool, lexicon: &Lexicon, floor: f32) -> (f32, Verdict) {
+    if a.form == b.form {
         return (1.0, Verdict::Equal);
     }
-    let mut candidates = vec![(a, b, 0.0)];
-    if family {
-        candidates.extend([
-            (latin_core(a), latin_core(b), ARTICLE_PENALTY),
-            (latin_core(a), b, ARTICLE_PENALTY),
-            (a, latin_core(b), ARTICLE_PENALTY),
-        ]);
-    }
-    let mut best: Option<(f32, Verdict)> = None;
-    for (x, y, penalty) in candidates {
-        let distance = latin_cost(x, y);
+    // Beyond this cost neither a spelling variant nor a slip reaches the floor.
+    let limit = 2.7 - 2.0 * floor;
+    let (Some((a_sides, _)), Some((b_sides, _))) = (latin_sides(a), latin_sides(b)) else {
+        return (0.0, Verdict::Different);
+    };
+    let mut best = (0.0, Verdict::Different);
+    for ((x, x_units), (y, y_units), penalty) in a_sides.pairs_with(&b_sides, family) {
+        let distance = latin_units_cost(x_units, y_units, limit);
         let found = if distance.hard == 0 {
             ((1.0 - distance.cost / 2.0).max(0.0) - penalty, Verdict::Spelling)
         } else if distance.hard == 1 && !distance.first_differs {
@@ -271,41 +450,47 @@ fn latin_pair(a: &str, b: &str, family: bool, lexicon: &Lexicon) -> (f32, Verdic
         } else {
             (0.0, Verdict::Different)
         };
-        if best.as_ref().is_none_or(|best| found.0 > best.0) {
-            best = Some(found);
+        if found.0 > best.0 || best.1 == Verdict::Different {
+            best = found;
         }
     }
-    best.unwrap_or((0.0, Verdict::Different))
+    best
 }
 
-fn cross_pair(arabic: &Part, latin: &str, family: bool, lexicon: &Lexicon) -> (f32, Verdict) {
-    let cost_of = |form: &str| {
-        let mut best = (cross_cost(form, latin), 0.0);
-        if family {
-            let arabic_core = core(form, Script::Arabic);
-            for (a, l) in [(arabic_core, latin_core(latin)), (arabic_core, latin), (form, latin_core(latin))] {
-                let cost = cross_cost(a, l);
-                if 1.0 - cost / CROSS_SCALE - ARTICLE_PENALTY > 1.0 - best.0 / CROSS_SCALE - best.1 {
-                    best = (cost, ARTICLE_PENALTY);
-                }
-            }
-        }
-        best
+fn cross_pair(
+    arabic: &Part,
+    latin: &Part,
+    family: bool,
+    lexicon: &Lexicon,
+    floor: f32,
+    neighbours: bool,
+) -> (f32, Verdict) {
+    // Beyond this cost the similarity is under the floor (and under zero at floor 0).
+    let limit = CROSS_SCALE * (1.0 - floor);
+    let similarity_of = |cost: f32, penalty: f32| 1.0 - cost / CROSS_SCALE - penalty;
+    let (Some(arabic_sides), Some((_, latin_sides))) = (arabic_sides(arabic), latin_sides(latin)) else {
+        return (0.0, Verdict::Different);
     };
-    let (cost, penalty) = cost_of(&arabic.form);
-    let similarity = (1.0 - cost / CROSS_SCALE).max(0.0) - penalty;
-    if similarity >= THRESHOLD {
+    let (mut cost, mut penalty, mut letters): (f32, f32, &[u8]) = (f32::INFINITY, 0.0, &[]);
+    for ((_, units), (_, variant_letters), variant_penalty) in arabic_sides.pairs_with(&latin_sides, family) {
+        let variant = cross_units_cost(units, variant_letters, limit);
+        if letters.is_empty() || similarity_of(variant, variant_penalty) > similarity_of(cost, penalty) {
+            (cost, penalty, letters) = (variant, variant_penalty, variant_letters);
+        }
+    }
+    let similarity = similarity_of(cost, penalty).max(0.0);
+    if neighbours && similarity >= THRESHOLD {
+        // Only a neighbour that fits clearly better matters: stop its alignment early.
+        // (The margin is kept out of float rounding's reach: 0.05 must not beat 0.15 − 0.1.)
+        let better = cost - BETTER_FIT - 1e-3;
         for neighbour in lexicon.arabic_neighbours(&arabic.key) {
-            let mut neighbour_cost = cross_cost(neighbour, latin);
-            if family {
-                neighbour_cost = neighbour_cost.min(cross_cost(neighbour, latin_core(latin)));
-            }
-            if neighbour_cost + BETTER_FIT < cost {
+            // Neighbours are cores already (the lexicon counts names without the article).
+            if cross_units_cost(&arabic_units(neighbour), letters, better) < better {
                 return (0.1, Verdict::FitsBetter(neighbour.to_string()));
             }
         }
     }
-    (similarity.max(0.0), Verdict::Transliteration)
+    (similarity, Verdict::Transliteration)
 }
 
 #[cfg(test)]
@@ -365,8 +550,13 @@ mod tests {
     }
 
     #[test]
-    fn subsequences_choose_in_order() {
-        assert_eq!(subsequences(3, 2), [vec![0, 1], vec![0, 2], vec![1, 2]]);
-        assert_eq!(subsequences(2, 0), [Vec::<usize>::new()]);
+    fn combinations_are_visited_in_order() {
+        let mut indices = [0, 1];
+        let mut seen = vec![indices.to_vec()];
+        while next_combination(&mut indices, 3) {
+            seen.push(indices.to_vec());
+        }
+        assert_eq!(seen, [vec![0, 1], vec![0, 2], vec![1, 2]]);
+        assert!(!next_combination(&mut [], 2));
     }
 }
