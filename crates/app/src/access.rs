@@ -29,6 +29,8 @@ pub enum Action {
     ReadPerson,
     /// Read a person's contact details.
     ReadPersonContact,
+    /// Merge a duplicate person record into another, or undo that merge.
+    MergePersons,
     /// Search persons.
     SearchPersons,
     /// Open a case.
@@ -71,6 +73,7 @@ impl Action {
             Action::CreatePerson => Act::CreatePerson,
             Action::ReadPerson => Act::ReadPerson,
             Action::ReadPersonContact => Act::ReadPersonContact,
+            Action::MergePersons => Act::MergePersons,
             Action::SearchPersons => Act::SearchPersons,
             Action::CreateCase => Act::CreateCase,
             Action::ReadCase => Act::ReadCase,
@@ -187,7 +190,9 @@ impl App {
             Resource::Nothing => true,
             Resource::Case(..) if action == Action::ReadCase => false,
             Resource::Case(..) => self.verdict(actor, Action::ReadCase, resource).allowed,
-            Resource::Note(..) | Resource::Person(..) => false,
+            Resource::Note(..) => false,
+            Resource::Person(..) if action == Action::ReadPerson => false,
+            Resource::Person(..) => self.verdict(actor, Action::ReadPerson, resource).allowed,
             Resource::Referral { .. } if action == Action::ReadReferral => false,
             Resource::Referral { .. } => self.verdict(actor, Action::ReadReferral, resource).allowed,
         };

@@ -35,6 +35,10 @@ pub enum Conflict {
     Shredded,
     /// The user already enrolled in two-factor sign-in.
     AlreadyEnrolled,
+    /// The person was merged into another record (or a merge asked for is undone).
+    AlreadyMerged,
+    /// The person was not merged into another record: there is nothing to undo.
+    NotMerged,
 }
 
 impl Conflict {
@@ -53,6 +57,8 @@ impl Conflict {
             Conflict::TransferThroughReferral => "transfer_through_referral",
             Conflict::Shredded => "content_shredded",
             Conflict::AlreadyEnrolled => "totp_already_enrolled",
+            Conflict::AlreadyMerged => "person_already_merged",
+            Conflict::NotMerged => "person_not_merged",
         }
     }
 }

@@ -20,6 +20,7 @@ mod error;
 mod idempotency;
 pub mod keys;
 pub mod ledger;
+pub mod merges;
 pub mod notes;
 pub mod persons;
 pub mod referrals;
@@ -34,7 +35,7 @@ pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
 pub use sila_domain::risk::{RiskInstrument, RiskItem};
 pub use sila_store::{
-    Alert, Cursor, Dialect, IdempotencyClaim, IdempotentResponse, MasterKey, MasterKeys, Page, ReferralBox,
+    Alert, Cursor, Dialect, IdempotencyClaim, IdempotentResponse, IndexStats, MasterKey, MasterKeys, Page, ReferralBox,
     RiskAssessmentRecord, StoreOptions,
 };
 use sila_store::{Store, StoreError};

@@ -6,10 +6,12 @@
 
 use std::collections::BTreeSet;
 
+use sila_arabic::{Comparison, Name, SearchOptions};
 use sila_domain::audit::SubjectKind;
 use sila_domain::consent::DataClass;
 use sila_domain::error::Problem;
 use sila_domain::ids::PersonId;
+use sila_domain::matching::{Evidence, Reason, assess};
 use sila_domain::person::{ArabicName, Person, PersonDetails, PersonInput, Sex};
 use sila_domain::qid::Qid;
 use sila_domain::time::{local_date, parse_date};
@@ -29,6 +31,8 @@ pub struct PersonView {
     pub identity: bool,
     /// Phones and municipality are shown.
     pub contact: bool,
+    /// The record this one was merged into (a duplicate): the person's history is there.
+    pub merged_into: Option<PersonId>,
 }
 
 impl PersonView {
@@ -52,7 +56,7 @@ impl PersonView {
             details.language = None;
             details.disability_notes = None;
         }
-        PersonView { person, full, identity, contact }
+        PersonView { person, full, identity, contact, merged_into: None }
     }
 }
 
@@ -77,8 +81,8 @@ pub struct PersonMatch {
     pub person: PersonView,
     /// 0 to 1: how strongly the query points at this person.
     pub score: f64,
-    /// Codes explaining the score (`qid_equal`, `name_parts_equal`, …).
-    pub reasons: Vec<String>,
+    /// Why: name part by name part, then the identifiers.
+    pub reasons: Vec<Reason>,
 }
 
 /// A registration's answer: the new person, and existing persons who may be the same.
@@ -126,7 +130,7 @@ impl App {
                     return Err(AppError::Conflict(Conflict::QidAlreadyRegistered));
                 }
             }
-            let possible = self.possible_matches(&mut tx, actor, &details).await?;
+            let possible = self.possible_matches(&mut tx, &mut audit, actor, &details).await?;
             let person = Person {
                 id: PersonId::from_uuid(new_uuid()),
                 registered_by_agency_id: actor.agency.id,
@@ -138,9 +142,6 @@ impl App {
             };
             tx.insert_person(&person).await?;
             audit.subject(SubjectKind::Person, person.id);
-            for found in &possible {
-                audit.subject(SubjectKind::Person, found.person.person.id);
-            }
             Ok(Registration { person: PersonView::masked(person, true, true, true), possible_matches: possible })
         }
         .await;
@@ -161,7 +162,10 @@ impl App {
                 Action::ReadPerson,
                 Resource::Person(person.id, person.registered_by_agency_id, &classes),
             ) {
-                Decision::Allow => Ok(self.person_view(actor, person, &scope)),
+                Decision::Allow => {
+                    let merged_into = tx.merged_into(person.id).await?;
+                    Ok(PersonView { merged_into, ..self.person_view(actor, person, &scope) })
+                }
                 _ => Err(AppError::Hidden),
             }
         }
@@ -169,7 +173,8 @@ impl App {
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
-    /// Finds persons the agency can identify, by name, QID or date of birth, best first.
+    /// Finds persons the agency can identify, by name (in either script), QID or date of
+    /// birth, best first, each with the reasons for its score (`sila_domain::matching`).
     pub async fn search_persons(&self, actor: &Actor, query: &PersonQuery) -> Result<Vec<PersonMatch>, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.search").await?;
         let result = async {
@@ -177,8 +182,7 @@ impl App {
                 return Err(AppError::Forbidden);
             }
             let today = local_date(self.now());
-            let text = query.q.as_deref().map(sila_arabic::normalize).unwrap_or_default();
-            let terms: Vec<String> = text.split(' ').filter(|term| !term.is_empty()).map(str::to_string).collect();
+            let name = query.q.as_deref().map(Name::parse).filter(|name| !name.core().is_empty());
             let qid = match query.qid.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(text) => Some(Qid::parse(text, today).map_err(|problem| AppError::invalid("qid", problem))?),
@@ -187,29 +191,95 @@ impl App {
                 None | Some("") => None,
                 Some(text) => Some(parse_date(text).map_err(|problem| AppError::invalid("dob", problem))?),
             };
-            if terms.is_empty() && qid.is_none() && birth_date.is_none() {
+            if name.is_none() && qid.is_none() && birth_date.is_none() {
                 return Err(AppError::invalid("q", Problem::Required));
             }
             let limit = query.limit.unwrap_or(10);
             if !(1..=50).contains(&limit) {
                 return Err(AppError::invalid("limit", Problem::UnknownValue));
             }
-            let found =
-                tx.search_persons(actor.agency.id, &terms, qid.as_ref().map(Qid::as_str), birth_date, limit).await?;
-            let mut matches = Vec::with_capacity(found.len());
-            for person in found {
-                let scope = tx.person_scope(&person, actor.agency.id).await?;
-                let (score, reasons) = score(&terms, qid.as_ref(), birth_date, &person);
-                audit.subject(SubjectKind::Person, person.id);
-                matches.push(PersonMatch { person: self.person_view(actor, person, &scope), score, reasons });
-            }
-            matches.sort_by(|left, right| right.score.total_cmp(&left.score));
+            let asked = Evidence { qid: qid.as_ref(), birth_date, sex: Sex::Unknown };
+            let names: Vec<Name> = name.into_iter().collect();
+            let matches = self.find_persons(&mut tx, &mut audit, actor, &names, &asked, limit as usize).await?;
             Ok(matches)
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
+
+    /// Candidates by name from the index, by QID and (without a name) by date of birth
+    /// from the database, assessed with everything known and cut to `limit`; every person
+    /// returned is named in the audit entry.
+    async fn find_persons(
+        &self,
+        tx: &mut Tx,
+        audit: &mut crate::audit::Audit,
+        actor: &Actor,
+        names: &[Name],
+        asked: &Evidence<'_>,
+        limit: usize,
+    ) -> Result<Vec<PersonMatch>, AppError> {
+        // Name candidates: the person's best comparison over the names asked (a person
+        // registered with an Arabic and a Latin name is asked about with both).
+        let mut by_name: std::collections::HashMap<PersonId, (Comparison, f32)> = std::collections::HashMap::new();
+        for name in names {
+            let options = SearchOptions { floor: CANDIDATE_FLOOR, limit: CANDIDATES };
+            for found in self.store.search_person_names(name, actor.agency.id, options).await? {
+                let better =
+                    by_name.get(&found.person_id).is_none_or(|(known, _)| found.comparison.score > known.score);
+                if better {
+                    by_name.insert(found.person_id, (found.comparison, found.information));
+                }
+            }
+        }
+        let mut ids: Vec<PersonId> = by_name.keys().copied().collect();
+        if let Some(qid) = asked.qid {
+            ids.extend(
+                tx.search_persons(actor.agency.id, &[], Some(qid.as_str()), None, 10).await?.iter().map(|p| p.id),
+            );
+        }
+        if names.is_empty() && asked.qid.is_none() && asked.birth_date.is_some() {
+            let found = tx.search_persons(actor.agency.id, &[], None, asked.birth_date, CANDIDATES as i64).await?;
+            ids.extend(found.iter().map(|person| person.id));
+        }
+        ids.sort_unstable_by_key(|id| id.to_string());
+        ids.dedup();
+        let mut matches = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(person) = tx.person(id).await? else { continue };
+            if tx.merged_into(id).await?.is_some() {
+                continue;
+            }
+            let scope = tx.person_scope(&person, actor.agency.id).await?;
+            let view = self.person_view(actor, person, &scope);
+            if !view.identity {
+                continue;
+            }
+            let details = &view.person.details;
+            let found = Evidence { qid: details.qid.as_ref(), birth_date: details.birth_date, sex: details.sex };
+            let assessment = assess(by_name.get(&id).map(|(comparison, bits)| (comparison, *bits)), asked, &found);
+            matches.push(PersonMatch { person: view, score: assessment.score, reasons: assessment.reasons });
+        }
+        matches.sort_by(|left, right| {
+            right
+                .score
+                .total_cmp(&left.score)
+                .then(left.person.person.id.to_string().cmp(&right.person.person.id.to_string()))
+        });
+        matches.truncate(limit);
+        for found in &matches {
+            audit.subject(SubjectKind::Person, found.person.person.id);
+        }
+        Ok(matches)
+    }
 }
+
+/// Name candidates read from the index before the identifiers re-rank them.
+const CANDIDATES: usize = 100;
+/// The lowest name score a candidate may have (weaker names are no candidates at all).
+const CANDIDATE_FLOOR: f32 = 0.4;
+/// The lowest score a registration's possible match may have.
+const POSSIBLE_MATCH: f64 = 0.5;
 
 /// The data classes of a person the scope says the actor's agency received.
 fn shared_classes(scope: &PersonScope) -> BTreeSet<DataClass> {
@@ -220,79 +290,44 @@ fn shared_classes(scope: &PersonScope) -> BTreeSet<DataClass> {
 }
 
 impl App {
-    /// Possible duplicates of a new registration: persons the agency can see who share the
-    /// QID, or the first and family names, or the first name and date of birth.
+    /// Possible duplicates of a new registration: persons the agency can see whose
+    /// names (Arabic or Latin) match, or who share the QID, scored with date of birth and
+    /// sex; the best ten from [`POSSIBLE_MATCH`] up.
     async fn possible_matches(
         &self,
         tx: &mut Tx,
+        audit: &mut crate::audit::Audit,
         actor: &Actor,
         details: &PersonDetails,
     ) -> Result<Vec<PersonMatch>, AppError> {
-        let mut candidates: Vec<Person> = Vec::new();
-        let first = details.name_ar.first.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
-        let family = details.name_ar.family.as_ref().map(|text| sila_arabic::normalize(text.as_str()));
-        let mut searches: Vec<Vec<String>> = Vec::new();
-        match (&first, &family) {
-            (Some(first), Some(family)) => searches.push(vec![first.clone(), family.clone()]),
-            (Some(first), None) => searches.push(vec![first.clone()]),
-            _ => {}
+        let mut names = Vec::new();
+        let arabic = details.name_ar.full();
+        if !arabic.trim().is_empty() {
+            names.push(Name::parse(&arabic));
         }
         if let Some(latin) = &details.name_latin {
-            let normalized = sila_arabic::normalize(latin.as_str());
-            let parts: Vec<String> = normalized.split(' ').map(str::to_string).collect();
-            if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
-                searches.push(vec![first.clone(), last.clone()]);
-            }
+            names.push(Name::parse(latin.as_str()));
         }
-        for terms in searches {
-            for person in tx.search_persons(actor.agency.id, &terms, None, details.birth_date, 10).await? {
-                if !candidates.iter().any(|known| known.id == person.id) {
-                    candidates.push(person);
-                }
-            }
-        }
-        let terms: Vec<String> = details.search_text().split(' ').map(str::to_string).collect();
-        let mut matches = Vec::new();
-        for person in candidates {
-            let scope = tx.person_scope(&person, actor.agency.id).await?;
-            let (score, reasons) = score(&terms, details.qid.as_ref(), details.birth_date, &person);
-            let view = self.person_view(actor, person, &scope);
-            if view.identity {
-                matches.push(PersonMatch { person: view, score, reasons });
-            }
-        }
-        matches.sort_by(|left, right| right.score.total_cmp(&left.score));
+        let asked = Evidence { qid: details.qid.as_ref(), birth_date: details.birth_date, sex: details.sex };
+        let mut matches = self.find_persons(tx, audit, actor, &names, &asked, 10).await?;
+        matches.retain(|found| found.score >= POSSIBLE_MATCH);
         Ok(matches)
     }
 }
 
-/// A simple, explainable score: the share of query name parts found among the person's
-/// name parts, raised by an equal date of birth and decided by an equal QID.
-fn score(
-    terms: &[String],
-    qid: Option<&Qid>,
-    birth_date: Option<jiff::civil::Date>,
-    person: &Person,
-) -> (f64, Vec<String>) {
-    let mut reasons = Vec::new();
-    let known: BTreeSet<String> = person.details.search_text().split(' ').map(str::to_string).collect();
-    let mut score = 0.0;
-    if !terms.is_empty() {
-        let equal = terms.iter().filter(|term| known.contains(term.as_str())).count();
-        score = 0.8 * f64::from(u32::try_from(equal).unwrap_or(0)) / f64::from(u32::try_from(terms.len()).unwrap_or(1));
-        reasons.push(format!("name_parts_equal:{equal}/{}", terms.len()));
+impl App {
+    /// Builds the person name index now (a server calls this at start, so that the first
+    /// search does not wait for it); `progress` hears (done, total) persons.
+    pub async fn warm_person_index(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<(), AppError> {
+        Ok(self.store.warm_person_index(progress).await?)
     }
-    if let (Some(asked), Some(date)) = (birth_date, person.details.birth_date)
-        && asked == date
-    {
-        score += 0.2;
-        reasons.push("birth_date_equal".into());
+
+    /// Builds a fresh person name index from the database and says how big it is (for
+    /// `sila reindex`, which checks that every stored name can be indexed).
+    pub async fn rebuild_person_index(
+        &self,
+        progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<sila_store::IndexStats, AppError> {
+        Ok(self.store.rebuild_person_index(progress).await?)
     }
-    if let (Some(asked), Some(stored)) = (qid, &person.details.qid)
-        && asked == stored
-    {
-        score = 1.0;
-        reasons.push("qid_equal".into());
-    }
-    (score.min(1.0), reasons)
 }

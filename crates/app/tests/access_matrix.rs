@@ -171,7 +171,11 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ("other_agency_never_referred", never_shared),
         ("registered_here_conflict", tied),
     ] {
-        for (name, action) in [("ReadPerson", Action::ReadPerson), ("ReadPersonContact", Action::ReadPersonContact)] {
+        for (name, action) in [
+            ("ReadPerson", Action::ReadPerson),
+            ("ReadPersonContact", Action::ReadPersonContact),
+            ("MergePersons", Action::MergePersons),
+        ] {
             rows.push((name.into(), relation.into(), label(test.access(actor, action, Probe::Person(person)).await)));
         }
     }

@@ -69,6 +69,8 @@ pub enum Problem {
     NotAChild,
     /// The end of a period lies before (or at) its start.
     EndBeforeStart,
+    /// Two references that must name different records name the same one.
+    SamePerson,
 }
 
 impl Problem {
@@ -103,6 +105,7 @@ impl Problem {
             Problem::RiskLevelBelowScore => "risk_level_below_score",
             Problem::NotAChild => "not_a_child",
             Problem::EndBeforeStart => "end_before_start",
+            Problem::SamePerson => "same_person",
         }
     }
 
@@ -146,6 +149,7 @@ impl Problem {
             Problem::RiskLevelBelowScore,
             Problem::NotAChild,
             Problem::EndBeforeStart,
+            Problem::SamePerson,
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod consent;
 mod country_table;
 pub mod error;
 pub mod ids;
+pub mod matching;
 pub mod merkle;
 pub mod person;
 pub mod phone;

@@ -73,6 +73,8 @@ pub enum Act {
     ReadPerson,
     /// Read a person's contact details.
     ReadPersonContact,
+    /// Merge a duplicate person record into another, or undo that merge.
+    MergePersons,
     /// Read a referral.
     ReadReferral,
     /// Move a referral to a status.
@@ -100,6 +102,7 @@ impl Act {
             Act::ReadNote => "ReadNote",
             Act::ReadPerson => "ReadPerson",
             Act::ReadPersonContact => "ReadPersonContact",
+            Act::MergePersons => "MergePersons",
             Act::ReadReferral => "ReadReferral",
             Act::TransitionReferral(_) => "TransitionReferral",
         }

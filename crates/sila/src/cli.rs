@@ -101,6 +101,13 @@ enum Command {
         #[command(subcommand)]
         command: MatchCommand,
     },
+    /// Build the person name index from the database, with a progress bar, and report
+    /// its size and how long it took (a server builds the same index at start).
+    Reindex {
+        /// Database.
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// User administration.
     User {
         #[command(subcommand)]
@@ -283,6 +290,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Match { command: MatchCommand::Eval { file } } => crate::matching::eval(&file),
+        Command::Reindex { database } => {
+            apply_overrides(&mut config, database, None);
+            config.check()?;
+            let app = open(&config, false).await?;
+            crate::matching::reindex(&app).await
+        }
         Command::User { command, database } => {
             apply_overrides(&mut config, database, None);
             config.check()?;
@@ -401,6 +414,18 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
             }
         })
     };
+    // The person name index, built in the background: searches wait for it only if they
+    // come before it is ready.
+    let warming = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match app.warm_person_index(&mut |_, _| {}).await {
+                Ok(()) => tracing::info!(seconds = started.elapsed().as_secs_f64(), "person index ready"),
+                Err(error) => tracing::error!(error = %error, "could not build the person index"),
+            }
+        })
+    };
     let router = sila_web::router(app.clone(), &sila_web::WebConfig { secure_cookies: config.secure_cookies })
         .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -411,6 +436,7 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     sequencer.abort();
+    warming.abort();
     app.sequence_and_sign().await?;
     app.close().await;
     Ok(())

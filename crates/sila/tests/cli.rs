@@ -158,6 +158,14 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert!(run(&["keys", "rotate"]).starts_with("re-wrapped"));
     assert!(run(&["case", "shred", "CP-2026-000001"]).contains("shredded"));
     assert!(run(&["audit", "verify"]).starts_with("audit log intact"));
+    // The person name index, built with a progress bar on standard error.
+    let output = sila_in(&dir).args(["reindex", "--database", database.to_str().unwrap()]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = String::from_utf8_lossy(&output.stdout);
+    let persons: usize =
+        report.strip_prefix("indexed ").and_then(|rest| rest.split(' ').next()).unwrap().parse().unwrap();
+    assert!(persons >= 40, "{report}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("100%"), "{}", String::from_utf8_lossy(&output.stderr));
     let key_file = std::fs::read_to_string(dir.join("keys/master.key")).unwrap();
     assert_eq!(key_file.lines().count(), 1, "the old master key left the key file after the rotation");
     let port = free_port();

@@ -50,6 +50,8 @@ pub struct Store {
     /// avoids the deadlock of two deferred transactions both upgrading to write.
     write_lock: Option<Arc<Mutex<()>>>,
     keys: Arc<MasterKeys>,
+    /// The in-memory person name index (`search_index.rs`), shared by every clone.
+    pub(crate) person_index: Arc<crate::search_index::PersonIndex>,
 }
 
 impl Store {
@@ -99,7 +101,13 @@ impl Store {
             .connect(&options.url)
             .await?;
         let write_lock = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { pool, dialect, write_lock, keys: Arc::new(options.keys.clone()) })
+        Ok(Store {
+            pool,
+            dialect,
+            write_lock,
+            keys: Arc::new(options.keys.clone()),
+            person_index: crate::search_index::PersonIndex::new(),
+        })
     }
 
     /// The dialect.

@@ -39,6 +39,10 @@ pub enum StoreError {
         /// The table.
         table: &'static str,
     },
+    /// A thread panicked while updating the person index; the server must be restarted
+    /// to rebuild it.
+    #[error("the person index was poisoned by a panic")]
+    IndexPoisoned,
     /// A data key was wrapped by a master key that is not configured.
     #[error("data key wrapped by unknown master key {0}")]
     UnknownMasterKey(String),

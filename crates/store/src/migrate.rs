@@ -13,12 +13,20 @@ use crate::connect::{Dialect, Store};
 use crate::error::StoreError;
 
 /// The migrations: (version, name, SQLite text, PostgreSQL text).
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../../migrations/sqlite/0001_initial.sql"),
-    include_str!("../../../migrations/postgres/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../../migrations/sqlite/0001_initial.sql"),
+        include_str!("../../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "person_matching",
+        include_str!("../../../migrations/sqlite/0002_person_matching.sql"),
+        include_str!("../../../migrations/postgres/0002_person_matching.sql"),
+    ),
+];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it
 /// was applied somewhere is caught at start instead of failing later on a column.

@@ -75,7 +75,7 @@ impl Tx {
                 .execute(&mut *self.transaction)
                 .await?;
         }
-        Ok(())
+        self.record_person_change(person.id).await
     }
 
     /// One person, whoever may see them (the caller decides what to show).
@@ -125,6 +125,10 @@ impl Tx {
         .bind(micros(at))
         .execute(&mut *self.transaction)
         .await?;
+        if class == DataClass::Identity {
+            // The agency may now find the person by name.
+            self.record_person_change(person).await?;
+        }
         Ok(())
     }
 

@@ -30,6 +30,7 @@ problem-duplicate = قيمة مكررة.
 problem-risk_level_below_score = لا يجوز أن يكون أقل من المستوى الذي تعطيه النتيجة.
 problem-not_a_child = أساس الحماية الإلزامية يخص الأطفال فقط (دون 18 سنة).
 problem-end_before_start = يجب أن تكون بعد البداية.
+problem-same_person = هو سجل الشخص نفسه؛ اختر السجل المكرر لدمجه.
 
 ## Errors of a whole request
 
@@ -66,6 +67,8 @@ error-totp_already_enrolled = التحقق بخطوتين مفعّل من قبل
 error-token_scope = صلاحية رمز الواجهة لا تسمح بهذا الطلب.
 error-csrf_rejected = رُفض الطلب لأنه صادر من موقع آخر.
 error-content_shredded = انتهت مدة حفظ هذه القضية وأُتلف محتواها.
+error-person_already_merged = دُمج سجل هذا الشخص في سجل آخر؛ افتح ذلك السجل بدلًا منه.
+error-person_not_merged = سجل هذا الشخص غير مدموج في سجل آخر.
 
 ## Field names
 
@@ -165,3 +168,31 @@ page-title = صلة — نظام الإحالة وإدارة الحالات
 page-intro = نظام سري لإحالة حالات النساء والأطفال من الشرطة المجتمعية إلى مراكز الحماية والإرشاد الأسري ومتابعتها.
 page-api = واجهة البرمجة (OpenAPI)
 page-language-switch = English
+
+## لماذا يطابق شخصٌ البحث
+
+name-part-first_name = الاسم الأول
+name-part-father_name = اسم الأب
+name-part-grandfather_name = اسم الجد
+name-part-middle_name = اسم أوسط
+name-part-family_name = اسم العائلة
+reason-equal = { $part }: متطابق ({ $found }).
+reason-equal_but_article = { $part }: متطابق إلا في «ال» التعريف ({ $query } / { $found }).
+reason-spelling_variant = { $part }: كتابة أخرى للاسم نفسه ({ $query } / { $found }).
+reason-transliteration = { $part }: الاسم نفسه بالحروف العربية واللاتينية ({ $query } / { $found }).
+reason-typing_slip = { $part }: يبدو أن { $found } هو { $query } مع خطأ في الطباعة.
+reason-misspelling = { $part }: يبدو أن { $found } كتابة خاطئة لـ { $query }.
+reason-different_near_name = { $part }: { $query } و{ $found } اسمان مختلفان.
+reason-other_sex_form = { $part }: { $query } و{ $found } صيغتا المذكر والمؤنث لاسم واحد.
+reason-different_first_letter = { $part }: يختلف { $query } و{ $found } في الحرف الأول.
+reason-different_letter = { $part }: يختلف { $query } و{ $found } بحرف لا يُعدّ خطأ طباعة.
+reason-fits_another_name = { $part }: { $found } أقرب إلى كتابة { $name }.
+reason-different = { $part }: { $query } و{ $found } مختلفان.
+reason-name_omitted = الاسم { $name } مذكور في أحد الطرفين فقط.
+reason-qid_equal = الرقم الشخصي متطابق.
+reason-qid_equal_names_differ = الرقم الشخصي متطابق لكن الاسمين مختلفان: تحقّق من الرقم.
+reason-qid_differs = الرقم الشخصي مختلف: شخصان مختلفان.
+reason-birth_date_equal = تاريخ الميلاد متطابق.
+reason-birth_date_differs = تاريخ الميلاد مختلف.
+reason-sex_differs = الجنس المسجل مختلف.
+reason-rare_name = الأسماء المتطابقة نادرة، مما يقوّي المطابقة.

@@ -30,6 +30,7 @@ problem-duplicate = is repeated.
 problem-risk_level_below_score = cannot be lower than the level the score gives.
 problem-not_a_child = the mandatory-protection basis applies to children (under 18) only.
 problem-end_before_start = must be after the start.
+problem-same_person = is the same person record; choose the duplicate to merge.
 
 ## Errors of a whole request
 
@@ -66,6 +67,8 @@ error-totp_already_enrolled = Two-step sign-in is already set up.
 error-token_scope = The API token's scope does not allow this request.
 error-csrf_rejected = The request was refused because it came from another site.
 error-content_shredded = This case's retention has ended and its content was destroyed.
+error-person_already_merged = This person record was merged into another one; open that record instead.
+error-person_not_merged = This person record is not merged into another one.
 
 ## Field names
 
@@ -165,3 +168,31 @@ page-title = Sila — referral and case management
 page-intro = A confidential system for referring women and children from the community police to protection and family-counselling centres, and following up.
 page-api = API (OpenAPI)
 page-language-switch = العربية
+
+## Why a person matches a search
+
+name-part-first_name = Given name
+name-part-father_name = Father's name
+name-part-grandfather_name = Grandfather's name
+name-part-middle_name = Middle name
+name-part-family_name = Family name
+reason-equal = { $part }: the same ({ $found }).
+reason-equal_but_article = { $part }: the same but for the article ({ $query } / { $found }).
+reason-spelling_variant = { $part }: another spelling of the same name ({ $query } / { $found }).
+reason-transliteration = { $part }: the same name in Arabic and Latin letters ({ $query } / { $found }).
+reason-typing_slip = { $part }: { $found } looks like { $query } with a typing slip.
+reason-misspelling = { $part }: { $found } looks like a misspelling of { $query }.
+reason-different_near_name = { $part }: { $query } and { $found } are two different names.
+reason-other_sex_form = { $part }: { $query } and { $found } are the man's and the woman's form of one name.
+reason-different_first_letter = { $part }: { $query } and { $found } differ in the first letter.
+reason-different_letter = { $part }: { $query } and { $found } differ by a letter that is not a typing slip.
+reason-fits_another_name = { $part }: { $found } is rather the spelling of { $name }.
+reason-different = { $part }: { $query } and { $found } differ.
+reason-name_omitted = The name { $name } is given on one side only.
+reason-qid_equal = The Qatar ID numbers are the same.
+reason-qid_equal_names_differ = The Qatar ID numbers are the same but the names differ: check the number.
+reason-qid_differs = The Qatar ID numbers differ: two different people.
+reason-birth_date_equal = The dates of birth are the same.
+reason-birth_date_differs = The dates of birth differ.
+reason-sex_differs = The recorded sex differs.
+reason-rare_name = The names that agree are rare, which makes the match more telling.

@@ -119,10 +119,15 @@ pub async fn localize(State(catalogs): State<Arc<Catalogs>>, request: Request, n
 
 /// The language of a request: `Accept-Language`, else the `sila_lang` cookie, else Arabic.
 pub fn request_language(request: &Request) -> Lang {
-    if let Some(header) = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()) {
+    language_of(request.headers())
+}
+
+/// [`request_language`] from the headers alone.
+pub fn language_of(headers: &axum::http::HeaderMap) -> Lang {
+    if let Some(header) = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()) {
         return Lang::negotiate(Some(header));
     }
-    match crate::session::cookie(request.headers(), "sila_lang").as_deref() {
+    match crate::session::cookie(headers, "sila_lang").as_deref() {
         Some("en") => Lang::En,
         _ => Lang::Ar,
     }

@@ -161,3 +161,16 @@ mod tests {
         assert_eq!(decode_cursor(None).unwrap(), None);
     }
 }
+
+/// The language the answer is written in (`Accept-Language`, the `sila_lang` cookie, or
+/// Arabic), for handlers whose answers carry sentences.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLang(pub crate::i18n::Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestLang(crate::error::language_of(&parts.headers)))
+    }
+}

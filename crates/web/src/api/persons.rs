@@ -8,9 +8,9 @@ use sila_domain::ids::PersonId;
 use utoipa::IntoParams;
 
 use crate::AppState;
-use crate::api::types::{ErrorBody, MatchOut, PersonIn, PersonOut, RegistrationOut};
+use crate::api::types::{ErrorBody, MatchOut, MergeIn, MergeOut, PersonIn, PersonOut, RegistrationOut};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams, path_id};
+use crate::extract::{JsonBody, QueryParams, RequestLang, path_id};
 use crate::session::{Context, CurrentActor};
 
 /// Registers a person; the answer lists possible existing matches to look at.
@@ -21,6 +21,7 @@ pub async fn create_person(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
+    RequestLang(lang): RequestLang,
     JsonBody(body): JsonBody<PersonIn>,
 ) -> Result<(StatusCode, Json<RegistrationOut>), ApiError> {
     let registration = state.app.register_person(&actor, &body.into_input(), &context).await?;
@@ -28,7 +29,11 @@ pub async fn create_person(
         StatusCode::CREATED,
         Json(RegistrationOut {
             person: PersonOut::from(&registration.person),
-            possible_matches: registration.possible_matches.iter().map(MatchOut::from).collect(),
+            possible_matches: registration
+                .possible_matches
+                .iter()
+                .map(|found| MatchOut::new(found, &state.catalogs, lang))
+                .collect(),
         }),
     ))
 }
@@ -53,6 +58,7 @@ pub struct SearchQuery {
 pub async fn search_persons(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    RequestLang(lang): RequestLang,
     QueryParams(query): QueryParams<SearchQuery>,
 ) -> Result<Json<Vec<MatchOut>>, ApiError> {
     let limit = match query.limit.as_deref() {
@@ -68,7 +74,7 @@ pub async fn search_persons(
             &sila_app::persons::PersonQuery { q: query.q, qid: query.qid, birth_date: query.dob, limit },
         )
         .await?;
-    Ok(Json(found.iter().map(MatchOut::from).collect()))
+    Ok(Json(found.iter().map(|found| MatchOut::new(found, &state.catalogs, lang)).collect()))
 }
 
 /// One person, with only the fields the caller's agency holds.
@@ -82,4 +88,43 @@ pub async fn get_person(
 ) -> Result<Json<PersonOut>, ApiError> {
     let id = path_id(&id, PersonId::parse)?;
     Ok(Json(PersonOut::from(&state.app.person(&actor, id).await?)))
+}
+
+/// Merges the duplicate record `duplicate_id` into the person in the path (police
+/// supervisors and centre managers, their own agency's records): the duplicate's cases,
+/// consents and accesses follow, and it is no longer found. Reversible by `unmerge`.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/merge", tag = "persons", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "the person who survives")),
+    request_body = MergeIn,
+    responses((status = 200, body = MergeOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn merge_person(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<MergeIn>,
+) -> Result<Json<MergeOut>, ApiError> {
+    let survivor = path_id(&id, PersonId::parse)?;
+    let duplicate = match body.duplicate_id.as_deref().map(str::trim) {
+        None | Some("") => return Err(ApiError::field("duplicate_id", sila_domain::Problem::Required)),
+        Some(text) => PersonId::parse(text).map_err(|problem| ApiError::field("duplicate_id", problem))?,
+    };
+    Ok(Json(MergeOut::from(&state.app.merge_persons(&actor, survivor, duplicate, &context).await?)))
+}
+
+/// Undoes the merge of the person in the path into another record: the record, its
+/// cases, consents and accesses come back.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/unmerge", tag = "persons", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "the person merged away")),
+    responses((status = 200, body = MergeOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn unmerge_person(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<String>,
+) -> Result<Json<MergeOut>, ApiError> {
+    let merged = path_id(&id, PersonId::parse)?;
+    Ok(Json(MergeOut::from(&state.app.unmerge_person(&actor, merged, &context).await?)))
 }

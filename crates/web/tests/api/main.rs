@@ -1,9 +1,10 @@
 //! The HTTP API, in process through the router, on SQLite and on PostgreSQL: the
-//! acceptance walk of the referral loop, its rules, and bad input.
+//! acceptance walk of the referral loop, its rules, person matching, and bad input.
 
 mod centre_first;
 mod client;
 mod input;
+mod matching;
 mod rules;
 mod security;
 mod walk;

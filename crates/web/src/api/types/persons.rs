@@ -2,7 +2,12 @@
 //! them, and search matches.
 
 use serde::{Deserialize, Serialize};
+use sila_app::merges::MergeOutcome;
 use sila_app::persons::{PersonMatch, PersonView};
+
+use sila_domain::matching::{Reason, Verdict};
+
+use crate::i18n::{Catalogs, Lang};
 use utoipa::ToSchema;
 
 /// A phone line as typed.
@@ -131,6 +136,8 @@ pub struct PersonOut {
     pub created_at: String,
     /// Version.
     pub version: i64,
+    /// The record this duplicate was merged into: the person's history is there.
+    pub merged_into: Option<String>,
 }
 
 impl From<&PersonView> for PersonOut {
@@ -172,6 +179,7 @@ impl From<&PersonView> for PersonOut {
             disability_notes: text(&details.disability_notes),
             created_at: person.created_at.to_string(),
             version: person.version,
+            merged_into: view.merged_into.map(|id| id.to_string()),
         }
     }
 }
@@ -183,14 +191,126 @@ pub struct MatchOut {
     pub person: PersonOut,
     /// 0 to 1.
     pub score: f64,
-    /// Why.
-    pub reasons: Vec<String>,
+    /// Why, name part by name part, then the identifiers.
+    pub reasons: Vec<ReasonOut>,
 }
 
-impl From<&PersonMatch> for MatchOut {
-    fn from(found: &PersonMatch) -> MatchOut {
-        MatchOut { person: PersonOut::from(&found.person), score: found.score, reasons: found.reasons.clone() }
+/// One reason for a match's score, as a code (stable) and a sentence (in the request's
+/// language).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonOut {
+    /// `equal`, `spelling_variant`, `transliteration`, `typing_slip`, `different_near_name`,
+    /// `other_sex_form`, `name_omitted`, `qid_equal`, `birth_date_equal`, `rare_name`, ….
+    pub code: String,
+    /// For a name part: `first_name`, `father_name`, `grandfather_name`, `middle_name`,
+    /// `family_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// The part as searched for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The part as the person's record has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    /// How alike the two parts are, 0 to 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+    /// A name the reason mentions (an omitted middle name; the name a spelling fits better).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The reason as a sentence.
+    pub text: String,
+}
+
+impl ReasonOut {
+    /// A reason in `lang`.
+    pub fn new(reason: &Reason, catalogs: &Catalogs, lang: Lang) -> ReasonOut {
+        let code = reason.code();
+        let mut out = ReasonOut {
+            code: code.into(),
+            part: None,
+            query: None,
+            found: None,
+            similarity: None,
+            name: None,
+            text: String::new(),
+        };
+        match reason {
+            Reason::Part { part, query, found, similarity, verdict } => {
+                out.part = Some(part.code().into());
+                out.query = Some(query.clone());
+                out.found = Some(found.clone());
+                out.similarity = Some((f64::from(*similarity) * 100.0).round() / 100.0);
+                if let Verdict::FitsBetter(name) = verdict {
+                    out.name = Some(name.clone());
+                }
+            }
+            Reason::NameOmitted { name } => out.name = Some(name.clone()),
+            _ => {}
+        }
+        let mut args: Vec<(&str, String)> = Vec::new();
+        if let Some(part) = &out.part {
+            args.push(("part", catalogs.text(lang, &format!("name-part-{part}"))));
+        }
+        for (key, value) in [("query", &out.query), ("found", &out.found), ("name", &out.name)] {
+            if let Some(value) = value {
+                args.push((key, value.clone()));
+            }
+        }
+        out.text = catalogs.message(lang, &format!("reason-{code}"), &args).unwrap_or_else(|| code.to_string());
+        out
     }
+}
+
+impl MatchOut {
+    /// A match, its reasons in `lang`.
+    pub fn new(found: &PersonMatch, catalogs: &Catalogs, lang: Lang) -> MatchOut {
+        MatchOut {
+            person: PersonOut::from(&found.person),
+            score: (found.score * 1000.0).round() / 1000.0,
+            reasons: found.reasons.iter().map(|reason| ReasonOut::new(reason, catalogs, lang)).collect(),
+        }
+    }
+}
+
+/// A merge's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeOut {
+    /// The merge.
+    pub merge_id: String,
+    /// The record that absorbed the other.
+    pub survivor_id: String,
+    /// The record merged away (or, after an unmerge, back).
+    pub merged_id: String,
+    /// Cases whose link moved.
+    pub cases: Vec<String>,
+    /// Consents that moved.
+    pub consents: usize,
+    /// Other agencies' accesses that moved.
+    pub accesses: usize,
+    /// Conflicts of interest copied (or removed again).
+    pub conflicts: usize,
+}
+
+impl From<&MergeOutcome> for MergeOut {
+    fn from(outcome: &MergeOutcome) -> MergeOut {
+        MergeOut {
+            merge_id: outcome.merge_id.hyphenated().to_string(),
+            survivor_id: outcome.survivor.to_string(),
+            merged_id: outcome.merged.to_string(),
+            cases: outcome.cases.iter().map(ToString::to_string).collect(),
+            consents: outcome.consents,
+            accesses: outcome.accesses,
+            conflicts: outcome.conflicts,
+        }
+    }
+}
+
+/// A merge request: the duplicate record to merge into the one in the path.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeIn {
+    /// The duplicate person's id.
+    pub duplicate_id: Option<String>,
 }
 
 /// A registration's answer.
