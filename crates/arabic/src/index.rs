@@ -63,6 +63,9 @@ impl Hasher for NumberHasher {
 
 type NumberMap<K, V> = HashMap<K, V, BuildHasherDefault<NumberHasher>>;
 
+/// The floor down to which cached candidate parts are worked out.
+const CACHE_FLOOR: f32 = 0.3;
+
 /// No owner: the sentinel of `first_entry`.
 const NONE: u32 = u32::MAX;
 
@@ -103,9 +106,25 @@ struct Entry {
     live: bool,
 }
 
+/// The candidate parts worked out for query parts, valid while the dictionary and the
+/// known names stay as they were: most searches name common parts, which are then found
+/// without comparing anything.
+#[derive(Debug, Default)]
+struct PartCache {
+    /// (distinct parts, lexicon version) the entries were worked out at.
+    at: (usize, u64),
+    entries: HashMap<(Script, String, bool), std::sync::Arc<PartCandidates>>,
+}
+
+/// Stored parts and their similarity with a query part.
+type PartCandidates = Vec<(u32, f32)>;
+
+/// At most this many query parts are remembered; then the cache starts afresh.
+const PART_CACHE_SIZE: usize = 50_000;
+
 /// The index. Owners are small integers chosen by the caller (a row number), so that the
 /// index needs no map from identifiers.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NameIndex {
     lexicon: Lexicon,
     parts: Vec<(Part, Script)>,
@@ -127,6 +146,7 @@ pub struct NameIndex {
     /// Owner → its first entry; an owner's entries are consecutive.
     first_entry: Vec<u32>,
     live_owners: usize,
+    part_cache: std::sync::Mutex<PartCache>,
 }
 
 impl Default for NameIndex {
@@ -151,6 +171,7 @@ impl NameIndex {
             singles: NumberMap::default(),
             first_entry: Vec::new(),
             live_owners: 0,
+            part_cache: Default::default(),
         }
     }
 
@@ -167,6 +188,14 @@ impl NameIndex {
     /// Whether no owner has a name in the index.
     pub fn is_empty(&self) -> bool {
         self.live_owners == 0
+    }
+
+    /// Forgets the candidate parts remembered for query parts, so that the next searches
+    /// compare everything afresh (benchmarks measure both ways).
+    pub fn forget_remembered_parts(&self) {
+        if let Ok(mut cache) = self.part_cache.lock() {
+            cache.entries.clear();
+        }
     }
 
     /// How many distinct name parts the index holds.
@@ -278,6 +307,34 @@ impl NameIndex {
     /// either script), or one keying slip from its spelling (in its own script), and at
     /// least `floor` similar.
     fn candidate_parts(&self, part: &Part, script: Script, family: bool, floor: f32) -> Vec<(u32, f32)> {
+        if floor < CACHE_FLOOR {
+            return self.compare_candidate_parts(part, script, family, floor);
+        }
+        let at = (self.parts.len(), self.lexicon.version());
+        let key = (script, part.form.clone(), family);
+        if let Ok(mut cache) = self.part_cache.lock() {
+            if cache.at != at {
+                cache.entries.clear();
+                cache.at = at;
+            }
+            if let Some(found) = cache.entries.get(&key) {
+                return found.iter().copied().filter(|(_, similarity)| *similarity >= floor).collect();
+            }
+        }
+        // Worked out down to the cache's floor, so that any higher floor can reuse it.
+        let found = std::sync::Arc::new(self.compare_candidate_parts(part, script, family, CACHE_FLOOR));
+        if let Ok(mut cache) = self.part_cache.lock()
+            && cache.at == at
+        {
+            if cache.entries.len() >= PART_CACHE_SIZE {
+                cache.entries.clear();
+            }
+            cache.entries.insert(key, found.clone());
+        }
+        found.iter().copied().filter(|(_, similarity)| *similarity >= floor).collect()
+    }
+
+    fn compare_candidate_parts(&self, part: &Part, script: Script, family: bool, floor: f32) -> Vec<(u32, f32)> {
         let mut seen: Vec<u32> = Vec::new();
         for key in skeletons(&part.key, script) {
             seen.extend(self.by_skeleton.get(&key).into_iter().flatten());
@@ -301,95 +358,231 @@ impl NameIndex {
 
     /// The owners whose names may be the query's, best first; `keep` says which owners
     /// the caller may see (others are passed over before the limit is applied).
+    ///
+    /// The search is best-first: groups of names are visited in the order of an upper
+    /// bound of their scores (a name scores as its weakest part, so a group found through
+    /// parts of similarity 0.8 and 0.9 cannot score above 0.8), and stops as soon as no
+    /// group left can beat the `limit`-th best person found. A common name found exactly
+    /// (محمد … الكعبي, thousands of them) is then never compared with the hundreds of other
+    /// spellings its parts also match.
     pub fn search(&self, query: &Name, options: SearchOptions, keep: impl Fn(u32) -> bool) -> Vec<Hit> {
         let core = query.core();
         if core.is_empty() {
             return Vec::new();
         }
-        let family = self.candidate_parts(&core[core.len() - 1], query.script, true, options.floor);
-        let mut candidates: Vec<u32> = Vec::new();
+        let mut family = self.candidate_parts(&core[core.len() - 1], query.script, true, options.floor);
+        family.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut ranking = Ranking::new(self, query, options, &keep);
         if core.len() == 1 {
-            for (id, _) in &family {
-                candidates.extend(self.families.get(id).into_iter().flatten());
+            for (id, similarity) in &family {
+                if let Some(entries) = self.families.get(id) {
+                    ranking.offer(*similarity, entries);
+                }
             }
-        } else {
-            let first = self.candidate_parts(&core[0], query.script, false, options.floor);
-            // The parts that may stand for the query's middle names, worked out only if a
-            // large block needs them.
-            let mut middles: Option<Vec<u32>> = None;
-            for (first_id, _) in &first {
-                for (family_id, _) in &family {
-                    match self.pairs.get(&(*first_id, *family_id)) {
-                        None => {}
-                        Some(Block::Flat(entries)) => candidates.extend(entries),
-                        Some(Block::Split { all, bare, by_middle }) => {
-                            let query_middles = &core[1..core.len() - 1];
-                            if query_middles.is_empty() {
-                                candidates.extend(all);
-                                continue;
-                            }
-                            let middles = middles.get_or_insert_with(|| {
-                                let mut ids: Vec<u32> = query_middles
-                                    .iter()
-                                    .flat_map(|part| self.candidate_parts(part, query.script, false, options.floor))
-                                    .map(|(id, _)| id)
-                                    .collect();
-                                ids.sort_unstable();
-                                ids.dedup();
-                                ids
-                            });
-                            candidates.extend(bare);
-                            for middle in middles.iter() {
-                                candidates.extend(by_middle.get(middle).into_iter().flatten());
-                            }
+            while ranking.visit_next_group(f32::NEG_INFINITY) {}
+            return ranking.finish();
+        }
+        let mut first = self.candidate_parts(&core[0], query.script, false, options.floor);
+        first.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Names of one word, which can only be a family name.
+        for (id, similarity) in &family {
+            if let Some(entries) = self.singles.get(id) {
+                ranking.offer(*similarity, entries);
+            }
+        }
+        // The (given name, family name) pairs in descending order of their bound, the
+        // smaller of the two similarities: from the best pair, each step goes to the next
+        // given name or the next family name.
+        let mut frontier: std::collections::BinaryHeap<Bounded<(usize, usize)>> = std::collections::BinaryHeap::new();
+        let mut queued: NumberMap<(usize, usize), ()> = NumberMap::default();
+        let bound_of = |(i, j): (usize, usize)| first[i].1.min(family[j].1);
+        if !first.is_empty() && !family.is_empty() {
+            frontier.push(Bounded { bound: bound_of((0, 0)), item: (0, 0) });
+            queued.insert((0, 0), ());
+        }
+        let query_middles = &core[1..core.len() - 1];
+        let mut middles: Option<Vec<(u32, f32)>> = None;
+        loop {
+            let pair_bound = frontier.peek().map_or(f32::NEG_INFINITY, |next| next.bound);
+            if ranking.visit_next_group(pair_bound) {
+                continue;
+            }
+            // No waiting group beats the next pair: open the pair.
+            let Some(Bounded { bound, item: (i, j) }) = frontier.pop() else { break };
+            if bound < ranking.cut() {
+                break;
+            }
+            for next in [(i + 1, j), (i, j + 1)] {
+                if next.0 < first.len() && next.1 < family.len() && queued.insert(next, ()).is_none() {
+                    frontier.push(Bounded { bound: bound_of(next), item: next });
+                }
+            }
+            match self.pairs.get(&(first[i].0, family[j].0)) {
+                None => {}
+                Some(Block::Flat(entries)) => ranking.offer(bound, entries),
+                Some(Block::Split { all, bare, by_middle }) => {
+                    if query_middles.is_empty() {
+                        ranking.offer(bound, all);
+                        continue;
+                    }
+                    let middles = middles.get_or_insert_with(|| {
+                        let mut parts: Vec<(u32, f32)> = query_middles
+                            .iter()
+                            .flat_map(|part| self.candidate_parts(part, query.script, false, options.floor))
+                            .collect();
+                        parts.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+                        parts.dedup_by_key(|(id, _)| *id);
+                        parts
+                    });
+                    ranking.offer(bound, bare);
+                    for (middle, similarity) in middles.iter() {
+                        if let Some(entries) = by_middle.get(middle) {
+                            ranking.offer(bound.min(*similarity), entries);
                         }
                     }
                 }
             }
-            // Names of one word, which can only be a family name.
-            for (id, _) in &family {
-                candidates.extend(self.singles.get(id).into_iter().flatten());
-            }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        self.rank(query, candidates, options, keep)
+        ranking.finish()
+    }
+}
+
+/// Something with an upper bound of the scores it can lead to, ordered by that bound.
+struct Bounded<T> {
+    bound: f32,
+    item: T,
+}
+
+impl<T> PartialEq for Bounded<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bound.total_cmp(&other.bound).is_eq()
+    }
+}
+
+impl<T> Eq for Bounded<T> {}
+
+impl<T> PartialOrd for Bounded<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Bounded<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bound.total_cmp(&other.bound)
+    }
+}
+
+/// The names scored so far for one query, and the groups waiting to be scored.
+struct Ranking<'a, F: Fn(u32) -> bool> {
+    index: &'a NameIndex,
+    query: &'a Name,
+    options: SearchOptions,
+    keep: &'a F,
+    waiting: std::collections::BinaryHeap<Bounded<&'a [u32]>>,
+    memo: NumberMap<(usize, u32, bool), f32>,
+    /// (score, entry) of the best name of each person scored.
+    scored: Vec<(f32, u32)>,
+    best_of_owner: NumberMap<u32, usize>,
+    seen: NumberMap<u32, ()>,
+    /// The `limit`-th best score among persons, as last worked out, and the number of
+    /// persons scored then.
+    cut: f32,
+    cut_at: usize,
+}
+
+impl<'a, F: Fn(u32) -> bool> Ranking<'a, F> {
+    fn new(index: &'a NameIndex, query: &'a Name, options: SearchOptions, keep: &'a F) -> Ranking<'a, F> {
+        Ranking {
+            index,
+            query,
+            options,
+            keep,
+            waiting: std::collections::BinaryHeap::new(),
+            memo: NumberMap::default(),
+            scored: Vec::new(),
+            best_of_owner: NumberMap::default(),
+            seen: NumberMap::default(),
+            cut: f32::NEG_INFINITY,
+            cut_at: 0,
+        }
     }
 
-    fn rank(&self, query: &Name, candidates: Vec<u32>, options: SearchOptions, keep: impl Fn(u32) -> bool) -> Vec<Hit> {
-        // Score every candidate from remembered part similarities, without building any
-        // explanation; explain only the few that are returned.
-        let mut memo: NumberMap<(usize, u32, bool), f32> = NumberMap::default();
-        let mut scored: Vec<(f32, u32)> = Vec::new();
-        let mut best_of_owner: NumberMap<u32, usize> = NumberMap::default();
-        for entry_id in candidates {
-            let entry = &self.entries[entry_id as usize];
-            if !entry.live || !keep(entry.owner) {
-                continue;
-            }
-            let ids = self.entry_part_ids(entry_id as usize);
-            let alignment = best_alignment(
-                (query.parts.len(), query.titles),
-                (ids.len(), entry.titles as usize),
-                &mut |x, y, family| {
-                    *memo.entry((x, ids[y], family)).or_insert_with(|| {
-                        let (stored, script) = &self.parts[ids[y] as usize];
-                        part_similarity(&query.parts[x], query.script, stored, *script, family, &self.lexicon).0
-                    })
-                },
-            );
-            if alignment.score < options.floor {
-                continue;
-            }
-            match best_of_owner.get(&entry.owner) {
-                Some(&at) if scored[at].0 >= alignment.score => {}
-                Some(&at) => scored[at] = (alignment.score, entry_id),
-                None => {
-                    best_of_owner.insert(entry.owner, scored.len());
-                    scored.push((alignment.score, entry_id));
-                }
+    /// A group of names to score, with the bound of their scores.
+    fn offer(&mut self, bound: f32, entries: &'a [u32]) {
+        if bound >= self.options.floor && bound >= self.cut {
+            self.waiting.push(Bounded { bound, item: entries });
+        }
+    }
+
+    /// The score a group must reach to matter: the `limit`-th best so far (worked out
+    /// again only when more persons were scored since).
+    fn cut(&mut self) -> f32 {
+        if self.scored.len() >= self.options.limit.max(1) && self.scored.len() != self.cut_at {
+            let mut scores: Vec<f32> = self.scored.iter().map(|(score, _)| *score).collect();
+            let (_, kth, _) = scores.select_nth_unstable_by(self.options.limit.max(1) - 1, |a, b| b.total_cmp(a));
+            self.cut = *kth;
+            self.cut_at = self.scored.len();
+        }
+        self.cut
+    }
+
+    /// Scores the best waiting group if its bound is at least `rival` (the next pair's)
+    /// and can still beat the cut; says whether it did.
+    fn visit_next_group(&mut self, rival: f32) -> bool {
+        let Some(next) = self.waiting.peek() else { return false };
+        if next.bound < rival {
+            return false;
+        }
+        let bound = next.bound;
+        if bound < self.cut() {
+            self.waiting.clear();
+            return false;
+        }
+        let Some(Bounded { item: entries, .. }) = self.waiting.pop() else { return false };
+        for &entry_id in entries {
+            self.score(entry_id);
+        }
+        true
+    }
+
+    fn score(&mut self, entry_id: u32) {
+        if self.seen.insert(entry_id, ()).is_some() {
+            return;
+        }
+        let index = self.index;
+        let entry = &index.entries[entry_id as usize];
+        if !entry.live || !(self.keep)(entry.owner) {
+            return;
+        }
+        let ids = index.entry_part_ids(entry_id as usize);
+        let (query, memo) = (self.query, &mut self.memo);
+        let alignment = best_alignment(
+            (query.parts.len(), query.titles),
+            (ids.len(), entry.titles as usize),
+            &mut |x, y, family| {
+                *memo.entry((x, ids[y], family)).or_insert_with(|| {
+                    let (stored, script) = &index.parts[ids[y] as usize];
+                    part_similarity(&query.parts[x], query.script, stored, *script, family, &index.lexicon).0
+                })
+            },
+        );
+        if alignment.score < self.options.floor {
+            return;
+        }
+        match self.best_of_owner.get(&entry.owner) {
+            Some(&at) if self.scored[at].0 >= alignment.score => {}
+            Some(&at) => self.scored[at] = (alignment.score, entry_id),
+            None => {
+                self.best_of_owner.insert(entry.owner, self.scored.len());
+                self.scored.push((alignment.score, entry_id));
             }
         }
+    }
+
+    /// The hits, explained.
+    fn finish(self) -> Vec<Hit> {
+        let (index, query, options, mut scored) = (self.index, self.query, self.options, self.scored);
         // The best first; among equals, more information (rarer agreeing names) first.
         let query_view = NameView::of(query);
         let mut hits: Vec<Hit> = Vec::new();
@@ -397,15 +590,15 @@ impl NameIndex {
         // Equal scores come from equal names, which tell the same about rarity: the first
         // `limit` are explained, and ties are kept in a stable order.
         for &(_, entry_id) in scored.iter().take(options.limit) {
-            let entry = &self.entries[entry_id as usize];
-            let ids = self.entry_part_ids(entry_id as usize);
+            let entry = &index.entries[entry_id as usize];
+            let ids = index.entry_part_ids(entry_id as usize);
             let view = NameView {
-                parts: ids.iter().map(|&id| &self.parts[id as usize].0).collect(),
+                parts: ids.iter().map(|&id| &index.parts[id as usize].0).collect(),
                 titles: entry.titles as usize,
             };
             let mut verdicts = |x: usize, y: usize, family: bool| -> (f32, Verdict) {
-                let (stored, script) = &self.parts[ids[y] as usize];
-                part_similarity(&query.parts[x], query.script, stored, *script, family, &self.lexicon)
+                let (stored, script) = &index.parts[ids[y] as usize];
+                part_similarity(&query.parts[x], query.script, stored, *script, family, &index.lexicon)
             };
             let alignment = best_alignment(
                 (query.parts.len(), query.titles),
@@ -413,7 +606,7 @@ impl NameIndex {
                 &mut |x, y, family| verdicts(x, y, family).0,
             );
             let comparison = explain(&alignment, &query_view, &view, &mut verdicts);
-            let information = self.information(&comparison, ids, entry.script);
+            let information = index.information(&comparison, ids, entry.script);
             hits.push(Hit { owner: entry.owner, comparison, information });
         }
         hits.sort_by(|a, b| {
@@ -426,7 +619,9 @@ impl NameIndex {
         hits.truncate(options.limit);
         hits
     }
+}
 
+impl NameIndex {
     /// Bits of evidence in the candidate's parts that agree well with the query.
     fn information(&self, comparison: &Comparison, ids: &[u32], script: Script) -> f32 {
         let names = self.lexicon.observed().max(1) as f32;

@@ -4,12 +4,12 @@
 //! could match.
 //!
 //! The skeleton keeps consonants, in classes that transliteration does not cross:
-//! vowels, the long-vowel letters (ا و ي), ع, hamza and h-sounds (ح ه, Latin `h`) are
-//! dropped because spellings add and leave them out freely; ت ط ث and Latin `t`/`th` are
-//! one class, as are د ض ذ ظ with `d`/`dh`, ك ق غ خ with `k`/`q`/`g`/`kh`/`gh`, and so on.
-//! Repeated classes are written once (محمد and Mohammed are both `MD`). A part whose
-//! letters cross a class anyway (ظ written `z`) is one edit from its key, which the index
-//! allows for.
+//! vowels, the long-vowel letters (ا و ي), ع and hamza are dropped because spellings add
+//! and leave them out freely; ت ط and Latin `t` are one class, as are د ض with `d`, ك ق غ
+//! with `k`/`q`/`g`/`gh`, ح ه with `h`, and so on. Repeated classes are written once
+//! (محمد and Mohammed are both `MHMD`). A letter that transliteration writes two ways —
+//! ظ as `z` or `dh`, ج as `j` or `g`, خ as `kh` or `h`, a final ة/ه silent or not — gives
+//! one skeleton per reading, so that every usual spelling shares one with the Arabic.
 
 use crate::name::Script;
 
@@ -26,7 +26,18 @@ const MOST: usize = 16;
 /// skeleton per reading.
 pub fn alternatives(key: &str, script: Script, most: usize) -> Vec<String> {
     let readings: Vec<&'static [u8]> = match script {
-        Script::Arabic => key.chars().filter_map(arabic_classes).collect(),
+        Script::Arabic => {
+            let letters: Vec<char> = key.chars().collect();
+            letters
+                .iter()
+                .enumerate()
+                .filter_map(|(index, &letter)| {
+                    // A final ه is nearly always a taa marbuta, silent in Latin; sometimes
+                    // a real h (طه Taha).
+                    if letter == 'ه' && index + 1 == letters.len() { Some(&b"-H"[..]) } else { arabic_classes(letter) }
+                })
+                .collect()
+        }
         Script::Latin => latin_readings(key.as_bytes()),
     };
     let mut all: Vec<Vec<u8>> = vec![Vec::new()];
@@ -86,7 +97,9 @@ fn arabic_classes(letter: char) -> Option<&'static [u8]> {
         'ش' => b"X",
         'ج' => b"JK",
         'ك' | 'ق' | 'غ' => b"K",
-        'خ' => b"K-",
+        // خ is kh, and sometimes plain h (Halid).
+        'خ' => b"KH",
+        'ح' | 'ه' => b"H",
         'ر' => b"R",
         'ل' => b"L",
         'م' => b"M",
@@ -113,6 +126,8 @@ fn latin_readings(bytes: &[u8]) -> Vec<&'static [u8]> {
                 readings.push(&b"K"[..]);
                 (Some(b"S"), 1)
             }
+            // A final h after a vowel may be silent (Fatimah: ة) or a real h (Saleh: ح).
+            [b'h'] if index > 0 && b"aeiou".contains(&bytes[index - 1]) => (Some(b"-H"), 1),
             [letter, ..] => (latin_class(*letter), 1),
             [] => break,
         };
@@ -141,6 +156,7 @@ fn latin_class(letter: u8) -> Option<&'static [u8]> {
         b'l' | b'L' => b"L",
         b'm' => b"M",
         b'n' => b"N",
+        b'h' => b"H",
         _ => return None,
     })
 }
@@ -162,12 +178,17 @@ mod tests {
 
     #[test]
     fn ambiguous_letters_give_each_reading() {
-        assert_eq!(all_of("حافظ"), ["FD", "FZ"]);
-        assert!(all_of("Hafiz").contains(&"FZ".to_string()));
+        assert_eq!(all_of("حافظ"), ["HFD", "HFZ"]);
+        assert!(all_of("Hafiz").contains(&"HFZ".to_string()));
         assert_eq!(all_of("جمال"), ["JML", "KML"]);
         assert!(all_of("Gamal").contains(&"KML".to_string()));
-        assert_eq!(all_of("خالد"), ["KLD", "LD"]);
-        assert!(all_of("Halid").contains(&"LD".to_string()));
+        assert_eq!(all_of("خالد"), ["KLD", "HLD"]);
+        assert!(all_of("Halid").contains(&"HLD".to_string()));
+        // A final ة is silent, a final ح is not; a Latin final h may be either.
+        assert_eq!(all_of("فاطمة"), ["FTM", "FTMH"]);
+        assert!(all_of("Fatimah").contains(&"FTM".to_string()));
+        assert!(all_of("Saleh").contains(&"SLH".to_string()));
+        assert_eq!(all_of("صالح"), ["SLH"]);
     }
 
     #[test]
@@ -194,6 +215,7 @@ mod tests {
     #[test]
     fn a_family_name_is_also_keyed_without_its_article() {
         assert_eq!(skeletons("الكعبي", Script::Arabic), ["LKB", "KB"]);
+        assert_ne!(key_of("محمد"), key_of("حمد"));
         assert_eq!(skeletons("alkaabi", Script::Latin), ["LKB", "KB"]);
         assert_eq!(skeletons("كعبي", Script::Arabic), ["KB"]);
     }

@@ -27,6 +27,9 @@ pub struct Lexicon {
     deletions: HashMap<String, Vec<u32>>,
     /// How many names were observed.
     names: u64,
+    /// Incremented whenever a name becomes known or stops being known: what the matcher
+    /// decides about a pair of parts can change only then.
+    version: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -107,13 +110,24 @@ impl Lexicon {
                 Script::Arabic => {
                     let id = self.insert_arabic(core(&part.key, Script::Arabic));
                     self.arabic.counts[id as usize] += 1;
+                    if self.arabic.counts[id as usize] == KNOWN_AT && !self.arabic.shipped[id as usize] {
+                        self.version += 1;
+                    }
                 }
                 Script::Latin => {
                     let (id, _) = self.latin.entry(core(&part.key, Script::Latin));
                     self.latin.counts[id as usize] += 1;
+                    if self.latin.counts[id as usize] == KNOWN_AT {
+                        self.version += 1;
+                    }
                 }
             }
         }
+    }
+
+    /// Changes each time a name becomes known or stops being known.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Forgets one observation of a name (a person removed or merged away).
@@ -126,6 +140,9 @@ impl Lexicon {
             };
             if let Some(&id) = table.ids.get(core(&part.key, name.script)) {
                 table.counts[id as usize] = table.counts[id as usize].saturating_sub(1);
+                if table.counts[id as usize] == KNOWN_AT - 1 && !table.shipped[id as usize] {
+                    self.version += 1;
+                }
             }
         }
     }

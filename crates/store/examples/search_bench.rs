@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p sila-store --example search_bench -- 1000000            # both
 //! cargo run --release -p sila-store --example search_bench -- 10000000 --no-pg   # index only
+//! cargo run --release -p sila-store --example search_bench -- 1000000 --no-pg --cold
 //! ```
 //!
 //! The same invented population ([`sila_arabic::synth`], seed 2019; 40% also carry a
@@ -16,7 +17,15 @@
 //! trigram query `WHERE norm % $1 ORDER BY similarity(norm, $1) DESC LIMIT 5`; it is
 //! slow enough that only a sample of the queries is sent (`--pg-queries`, default 300).
 //!
+//! The index remembers the candidate parts it worked out for a query part (most searches
+//! name common parts); `--cold` makes it forget them before every query, to measure a
+//! search that finds nothing remembered.
+//!
 //! Memory is the growth of the process's resident set while the index is built.
+//!
+//! `--reindex N` measures instead what a server does at start: N invented persons are
+//! written into a fresh SQLite file (and a PostgreSQL schema), and the index is rebuilt
+//! from the `persons` table as `sila reindex` and `sila serve` do.
 
 use std::time::Instant;
 
@@ -67,14 +76,23 @@ fn summarise(mut latencies: Vec<f64>, found: &[(bool, bool)]) -> Outcome {
 fn main() {
     let mut persons: usize = 1_000_000;
     let mut with_pg = true;
+    let mut cold = false;
+    let mut reindex: Option<usize> = None;
     let mut pg_queries = 300usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-pg" => with_pg = false,
+            "--cold" => cold = true,
+            "--reindex" => reindex = args.next().and_then(|n| n.parse().ok()),
             "--pg-queries" => pg_queries = args.next().and_then(|n| n.parse().ok()).unwrap_or(pg_queries),
             number => persons = number.parse().expect("the number of persons"),
         }
+    }
+    if let Some(count) = reindex {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(rebuild_from_databases(count, with_pg)).expect("the rebuild benchmark");
+        return;
     }
     let dev = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/names-dev.tsv");
     let pairs = parse_pairs(&std::fs::read_to_string(&dev).expect("../shared/data/names-dev.tsv")).unwrap();
@@ -129,8 +147,11 @@ fn main() {
         }
     }
     // Labelled queries first, then the synthetic ones; PostgreSQL gets a sample of both.
-    let mut all: Vec<Query> =
-        positives.iter().enumerate().map(|(offset, pair)| Query { text: pair.left.clone(), target: Some((persons + offset) as u32) }).collect();
+    let mut all: Vec<Query> = positives
+        .iter()
+        .enumerate()
+        .map(|(offset, pair)| Query { text: pair.left.clone(), target: Some((persons + offset) as u32) })
+        .collect();
     all.extend(queries);
 
     let options = SearchOptions { limit: 5, ..SearchOptions::default() };
@@ -138,6 +159,9 @@ fn main() {
     let mut found: Vec<Option<(bool, bool)>> = Vec::with_capacity(all.len());
     for query in &all {
         let name = Name::parse(&query.text);
+        if cold {
+            index.forget_remembered_parts();
+        }
         let started = Instant::now();
         let hits = index.search(&name, options, |_| true);
         latencies.push(started.elapsed().as_secs_f64() * 1e3);
@@ -159,8 +183,14 @@ fn main() {
     println!("| engine | queries | p50 | p99 | recall@1 | recall@5 (labelled pairs) |");
     println!("|---|---:|---:|---:|---:|---:|");
     println!(
-        "| Sila name index (one core) | {} | {:.3} ms | {:.3} ms | {:.3} | {:.3} ({}) |",
-        sila.queries, sila.p50, sila.p99, sila.recall1, sila.recall5, sila.labelled
+        "| Sila name index (one core{}) | {} | {:.3} ms | {:.3} ms | {:.3} | {:.3} ({}) |",
+        if cold { ", nothing remembered" } else { "" },
+        sila.queries,
+        sila.p50,
+        sila.p99,
+        sila.recall1,
+        sila.recall5,
+        sila.labelled
     );
     if !with_pg {
         return;
@@ -200,7 +230,8 @@ fn main() {
 /// Loads the names into PostgreSQL with a trigram index and sends the sampled queries.
 async fn trigram(rows: Vec<(i32, String)>, all: &[Query], sample: &[usize]) -> Result<Outcome, sqlx::Error> {
     use sqlx::Row;
-    let url = std::env::var("SILA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let url =
+        std::env::var("SILA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
         .after_connect(|connection, _| {
@@ -254,4 +285,123 @@ async fn trigram(rows: Vec<(i32, String)>, all: &[Query], sample: &[usize]) -> R
     }
     sqlx::query("DROP SCHEMA bench_search CASCADE").execute(&pool).await?;
     Ok(summarise(latencies, &found))
+}
+
+/// Writes `count` invented persons straight into a fresh database (one agency, one user)
+/// and times the index's rebuild from it, on SQLite and (unless `--no-pg`) PostgreSQL.
+async fn rebuild_from_databases(count: usize, with_pg: bool) -> Result<(), Box<dyn std::error::Error>> {
+    use sila_store::{MasterKey, MasterKeys, Store, StoreOptions};
+    let keys = MasterKeys::new(MasterKey::generate(), Vec::new());
+    let path = std::env::temp_dir().join(format!("sila-reindex-{}.db", std::process::id()));
+    let mut targets =
+        vec![("SQLite", StoreOptions::new(format!("sqlite://{}?mode=rwc", path.display()), keys.clone()))];
+    if with_pg {
+        let url = std::env::var("SILA_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        Store::create_schema(&url, "bench_reindex").await?;
+        let mut options = StoreOptions::new(url, keys.clone());
+        options.schema = Some("bench_reindex".into());
+        targets.push(("PostgreSQL", options));
+    }
+    println!("| database | persons | rebuild | per million |");
+    println!("|---|---:|---:|---:|");
+    for (label, options) in targets {
+        let store = Store::connect(&options).await?;
+        store.migrate().await?;
+        fill(&options, count).await?;
+        let started = Instant::now();
+        let stats = store.rebuild_person_index(&mut |_, _| {}).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!("| {label} | {} | {seconds:.1} s | {:.1} s |", stats.persons, seconds / (stats.persons as f64 / 1e6));
+        store.close().await;
+    }
+    let _ = std::fs::remove_file(&path);
+    if with_pg {
+        let url = std::env::var("SILA_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        Store::drop_schema(&url, "bench_reindex").await?;
+    }
+    Ok(())
+}
+
+/// The persons, written with plain SQL in large batches (the benchmark measures reading
+/// them back, not registering them).
+async fn fill(options: &sila_store::StoreOptions, count: usize) -> Result<(), sqlx::Error> {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let schema = options.schema.clone();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |connection, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                if let Some(schema) = schema {
+                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&options.url)
+        .await?;
+    let agency = "00000000-0000-7000-8000-000000000001";
+    let user = "00000000-0000-7000-8000-000000000002";
+    sqlx::query(
+        "INSERT INTO agencies (id, code, kind, name_ar, name_en, case_prefix, created_at) VALUES ($1, 'CP', 'police', 'الشرطة', 'Police', 'CP', 0)",
+    )
+    .bind(agency)
+    .execute(&pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO users (id, agency_id, username, display_name, password_hash, created_at, updated_at) VALUES ($1, $2, 'bench', 'bench', '-', 0, 0)",
+    )
+    .bind(user)
+    .bind(agency)
+    .execute(&pool)
+    .await?;
+    let population = Population::default();
+    let mut rng = Rng::new(2019);
+    let batch = 1_000;
+    let mut written = 0;
+    while written < count {
+        let rows = batch.min(count - written);
+        let mut sql = String::from(
+            "INSERT INTO persons (id, registered_by_agency_id, first_name_ar, father_name_ar, grandfather_name_ar, \
+             family_name_ar, name_latin, sex, search_text, created_by, created_at, updated_at) VALUES ",
+        );
+        let mut values = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let base = row * 8;
+            values.push(format!(
+                "(${}, '{agency}', ${}, ${}, ${}, ${}, ${}, ${}, ${}, '{user}', 0, 0)",
+                base + 1,
+                base + 2,
+                base + 3,
+                base + 4,
+                base + 5,
+                base + 6,
+                base + 7,
+                base + 8
+            ));
+        }
+        sql.push_str(&values.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in 0..rows {
+            let person = population.person(&mut rng);
+            let id = format!("00000000-0000-7000-9000-{:012}", written + row);
+            let part = |text: &String| (!text.is_empty()).then(|| text.clone());
+            query = query
+                .bind(id)
+                .bind(part(&person.parts[0]))
+                .bind(part(&person.parts[1]))
+                .bind(part(&person.parts[2]))
+                .bind(part(&person.parts[3]))
+                .bind(person.latin.clone())
+                .bind(if person.female { "female" } else { "male" })
+                .bind(normalize(&person.arabic));
+        }
+        query.execute(&pool).await?;
+        written += rows;
+    }
+    pool.close().await;
+    Ok(())
 }

@@ -4,7 +4,8 @@
 //!
 //! **Rebuilt at start, not persisted.** The index is built from the `persons` table the
 //! first time it is needed (a server warms it up at start): a million persons take
-//! about ten seconds (docs/BENCHMARKS.md). Persisting it would save that, at the price
+//! about twelve seconds from SQLite or PostgreSQL on two cores (docs/BENCHMARKS.md).
+//! Persisting it would save that, at the price
 //! of a second copy of every name on disk to keep consistent and to protect; rebuilding
 //! from the one copy is simpler and leaves nothing behind.
 //!
@@ -35,7 +36,7 @@ use crate::error::StoreError;
 const CHANGE_LOCK: i64 = 0x5157_4c41_0002;
 
 /// Persons read per query while building.
-const PAGE: i64 = 5_000;
+const PAGE: i64 = 20_000;
 
 /// A person whose name matches a query.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +98,10 @@ impl Loaded {
     }
 
     fn apply(&mut self, row: PersonNames, identity_shared_with: &[AgencyId]) {
+        if row.merged && !self.slots.contains_key(&row.id) {
+            // A merged person never indexed needs no slot.
+            return;
+        }
         let slot = self.slot(row.id);
         if row.merged {
             self.names.remove(slot);
@@ -275,34 +280,51 @@ impl Store {
         // Changes after this point are applied on top by the next catch-up: a person
         // read twice is simply indexed again.
         let seen = tx.last_person_change().await?;
-        let total_row = sqlx::query("SELECT COUNT(*) AS total FROM persons WHERE merged_into IS NULL")
-            .fetch_one(&mut *tx.transaction)
-            .await?;
+        let total_row = sqlx::query("SELECT COUNT(*) AS total FROM persons").fetch_one(&mut *tx.transaction).await?;
         let total = u64::try_from(Columns::new(&total_row, "persons").int("total")?).unwrap_or(0);
-        let mut loaded = Loaded { seen, ..Loaded::default() };
+        // Every identity share at once: far fewer than persons, and one query.
+        let mut shares: HashMap<PersonId, Vec<AgencyId>> = HashMap::new();
+        let rows = sqlx::query("SELECT DISTINCT person_id, agency_id FROM person_access WHERE data_class = 'identity'")
+            .fetch_all(&mut *tx.transaction)
+            .await?;
+        for row in &rows {
+            let columns = Columns::new(row, "person_access");
+            shares.entry(columns.id("person_id")?).or_default().push(columns.id("agency_id")?);
+        }
+        // Names are cut into parts and filed on another thread while the next page is
+        // read. Pages follow the primary key (merged persons are skipped when filed, not
+        // in SQL: a filter on `merged_into` would lead the planner away from the key's
+        // order and into a sort of the whole table for every page).
+        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<PersonNames>>(2);
+        let builder = std::thread::spawn(move || {
+            let mut loaded = Loaded { seen, ..Loaded::default() };
+            while let Some(page) = received.blocking_recv() {
+                for person in page {
+                    let shared = shares.remove(&person.id).unwrap_or_default();
+                    loaded.apply(person, &shared);
+                }
+            }
+            loaded
+        });
         let mut after = String::new();
         let mut done = 0u64;
         loop {
-            let sql = format!(
-                "SELECT {NAME_COLUMNS} FROM persons WHERE merged_into IS NULL AND id > $1 ORDER BY id LIMIT {PAGE}"
-            );
+            let sql = format!("SELECT {NAME_COLUMNS} FROM persons WHERE id > $1 ORDER BY id LIMIT {PAGE}");
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&after).fetch_all(&mut *tx.transaction).await?;
             if rows.is_empty() {
                 break;
             }
             let page: Vec<PersonNames> = rows.iter().map(names_from).collect::<Result<_, _>>()?;
-            let ids: Vec<PersonId> = page.iter().map(|person| person.id).collect();
-            let shares = tx.identity_shares(&ids).await?;
             after = page.last().map(|person| id_text(person.id)).unwrap_or_default();
             done += page.len() as u64;
-            for person in page {
-                let shared = shares.get(&person.id).cloned().unwrap_or_default();
-                loaded.apply(person, &shared);
+            if pages.send(page).await.is_err() {
+                break;
             }
             progress(done, total.max(done));
         }
+        drop(pages);
         tx.commit().await?;
-        Ok(loaded)
+        builder.join().map_err(|_| StoreError::IndexPoisoned)
     }
 
     /// Applies the changes other transactions committed since the last search.
