@@ -182,6 +182,11 @@ impl App {
                 return Err(AppError::Forbidden);
             }
             let today = local_date(self.now());
+            if let Some(text) = &query.q
+                && text.chars().count() > QUERY_MAX
+            {
+                return Err(AppError::invalid("q", Problem::TooLong { max: QUERY_MAX }));
+            }
             let name = query.q.as_deref().map(Name::parse).filter(|name| !name.core().is_empty());
             let qid = match query.qid.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -273,6 +278,9 @@ impl App {
         Ok(matches)
     }
 }
+
+/// The longest name a search takes, in characters (a full name with titles is far shorter).
+const QUERY_MAX: usize = 200;
 
 /// Name candidates read from the index before the identifiers re-rank them.
 const CANDIDATES: usize = 100;

@@ -61,6 +61,11 @@ both_databases!(malformed_qid_phone_and_date_name_the_field_in_both_languages, |
         Some("cursor"),
     );
     officer.get("/api/v1/persons/search").await.expect_error(StatusCode::BAD_REQUEST, "required", Some("q"));
+    officer.get(&format!("/api/v1/persons/search?q={}", "a".repeat(201))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "too_long",
+        Some("q"),
+    );
     officer.post("/api/v1/cases", json!({ "category": "gossip" })).await.expect_error(
         StatusCode::BAD_REQUEST,
         "unknown_value",
