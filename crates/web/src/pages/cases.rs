@@ -1,0 +1,804 @@
+//! Cases: the list of the viewer's cases, opening a case for a person, and the case
+//! page with its persons, risk, consents, referrals, notes and timeline, from which the
+//! officer runs the risk checklist, records consent and refers, and the centre assigns.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form as Posted, Router};
+use serde::Deserialize;
+use sila_app::cases::{CaseInput, CaseListQuery, CaseView};
+use sila_app::{Actor, AppError, RequestContext};
+use sila_domain::agency::Role;
+use sila_domain::case::{CaseKind, NoteLevel};
+use sila_domain::consent::DataClass;
+use sila_domain::ids::{CaseId, PersonId};
+use sila_domain::person::PersonRole;
+use sila_domain::referral::Priority;
+
+use super::dates::Shown;
+use super::forms::{Field, Form, FormData, same};
+use super::intake::{PersonCard, add_to_case_form, role_label};
+use super::referrals::{ReferralRow, referral_row};
+use super::{PageResult, Ui, Viewer, fail, render, render_with, see_other};
+use crate::AppState;
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list_page))
+        .route("/cases/new", get(new_case_page).post(open_case))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/persons", post(add_person))
+        .route("/cases/{id}/risk", get(risk_page).post(assess_risk))
+        .route("/cases/{id}/consent", get(consent_page).post(record_consent))
+        .route("/cases/{id}/refer", get(refer_page).post(refer))
+        .route("/cases/{id}/assign", post(assign))
+        .route("/cases/{id}/notes", post(add_note))
+}
+
+fn case_id(state: &AppState, viewer: &Viewer, text: &str) -> Result<CaseId, Response> {
+    CaseId::parse(text).map_err(|_| fail(state, viewer)(AppError::NotFound))
+}
+
+/// A category's name in the page's language.
+fn category_name(ui: &Ui<'_>, taxonomy: &sila_domain::case::Taxonomy, code: &str) -> String {
+    taxonomy
+        .get(code)
+        .map(|category| ui.pick(&category.name_ar, &category.name_en).to_string())
+        .unwrap_or_else(|| code.into())
+}
+
+/// One line of a case list.
+pub struct CaseRow {
+    href: String,
+    reference: String,
+    category: String,
+    status: String,
+    status_code: String,
+    opened: Shown,
+    assigned: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage<'a> {
+    ui: Ui<'a>,
+    rows: Vec<CaseRow>,
+    mine: bool,
+    can_open: bool,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    assigned: Option<String>,
+}
+
+fn works_cases(actor: &Actor) -> bool {
+    [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor]
+        .into_iter()
+        .any(|role| actor.user.has_role(role))
+}
+
+async fn list_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+    let fail = fail(&state, &viewer);
+    // Caseworkers start from their own cases; everyone may switch.
+    let mine = match query.assigned.as_deref() {
+        Some("me") => true,
+        Some(_) => false,
+        None => works_cases(&viewer.actor),
+    };
+    let list = CaseListQuery { assigned: mine.then(|| "me".into()), limit: Some(100), ..Default::default() };
+    let page = state.app.list_cases(&viewer.actor, &list).await.map_err(&fail)?;
+    let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
+    let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
+    let ui = Ui::new(&state, &viewer, "/cases", "cases-title");
+    let rows = page
+        .items
+        .iter()
+        .map(|case| CaseRow {
+            href: format!("/cases/{}", case.id),
+            reference: case.reference.to_string(),
+            category: category_name(&ui, &taxonomy, &case.category),
+            status: ui.t(&format!("case-status-{}", case.status.code())),
+            status_code: case.status.code().into(),
+            opened: ui.instant(case.created_at),
+            assigned: case
+                .assigned_user_id
+                .and_then(|id| colleagues.iter().find(|user| user.id == id))
+                .map(|user| user.display_name.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let can_open = viewer.actor.user.has_role(Role::PoliceOfficer);
+    Ok(render(&ListPage { ui, rows, mine, can_open }))
+}
+
+#[derive(Template)]
+#[template(path = "form_page.html")]
+struct FormPage<'a> {
+    ui: Ui<'a>,
+    lead: String,
+    form: Form,
+    back: Option<(String, String)>,
+}
+
+async fn case_form(state: &AppState, viewer: &Viewer, ui: &Ui<'_>, data: &FormData) -> Result<Form, AppError> {
+    let taxonomy = state.app.taxonomy().await?;
+    let mut categories = vec![(String::new(), ui.t("choice-choose"))];
+    let mut subcategories = vec![(String::new(), ui.t("choice-none"))];
+    for category in taxonomy.all().iter().filter(|category| category.active) {
+        let name = ui.pick(&category.name_ar, &category.name_en).to_string();
+        match &category.parent {
+            None => categories.push((category.code.clone(), name)),
+            Some(parent) => {
+                let parent = category_name(ui, &taxonomy, parent);
+                subcategories.push((category.code.clone(), format!("{parent} — {name}")));
+            }
+        }
+    }
+    let roles = PersonRole::ALL.map(|role| (role.code().to_string(), role_label(ui, role))).to_vec();
+    let _ = viewer;
+    Ok(Form::post("case", "/cases/new", ui.t("case-open"))
+        .hidden("person", &data.text("person"))
+        .field(Field::select("category", ui.t("field-category"), categories, &data.text("category")).required())
+        .field(Field::select("subcategory", ui.t("field-subcategory"), subcategories, &data.text("subcategory")))
+        .field(Field::select("role", ui.t("field-role"), roles, &data.get("role").unwrap_or_else(|| "survivor".into())))
+        .field(
+            Field::textarea("narrative", ui.t("field-narrative"), data.text("narrative"))
+                .hint(ui.t("case-narrative-hint")),
+        ))
+}
+
+#[derive(Deserialize)]
+struct NewCaseQuery {
+    person: Option<String>,
+}
+
+async fn new_case_page(State(state): State<AppState>, viewer: Viewer, Query(query): Query<NewCaseQuery>) -> PageResult {
+    let fail = fail(&state, &viewer);
+    let ui = Ui::new(&state, &viewer, "/cases/new", "case-new-title");
+    let person = query.person.unwrap_or_default();
+    let lead = match PersonId::parse(&person) {
+        Ok(id) => {
+            let view = state.app.person(&viewer.actor, id).await.map_err(&fail)?;
+            let card = PersonCard::new(&ui, &view);
+            ui.t1("case-new-for", "name", &card.name_ar)
+        }
+        Err(_) => ui.t("case-new-lead"),
+    };
+    let data = FormData(vec![("person".into(), person)]);
+    let mut form = case_form(&state, &viewer, &ui, &data).await.map_err(&fail)?;
+    if let Some(field) = form.fields.first_mut() {
+        field.autofocus = true;
+    }
+    Ok(render(&FormPage { ui, lead, form, back: None }))
+}
+
+async fn open_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let fail = fail(&state, &viewer);
+    let context = RequestContext::default();
+    let input = CaseInput {
+        kind: None,
+        category: data.get("category"),
+        subcategory: data.filled("subcategory"),
+        narrative: data.get("narrative"),
+        office_id: None,
+    };
+    // The person and the role are checked first, so that a wrong one opens nothing.
+    let person = data.text("person");
+    let role = data.text("role");
+    let mut problems = Vec::new();
+    if PersonRole::parse(&role).is_err() {
+        problems.push(sila_domain::FieldError::new("role", sila_domain::Problem::UnknownValue));
+    }
+    let result = if problems.is_empty() {
+        match state.app.open_case(&viewer.actor, &input, &context).await {
+            Ok(case) => {
+                if !person.is_empty() {
+                    state.app.add_case_person(&viewer.actor, case.id, &person, &role, &context).await.map_err(&fail)?;
+                }
+                return Ok(see_other(&format!("/cases/{}", case.id)));
+            }
+            Err(error) => error,
+        }
+    } else {
+        AppError::Invalid(problems)
+    };
+    let ui = Ui::new(&state, &viewer, "/cases/new", "case-new-title");
+    let status = crate::error::ApiError::from(result.clone()).status;
+    let form = case_form(&state, &viewer, &ui, &data).await.map_err(&fail)?.with_error(&ui, result, &same);
+    let lead = ui.t("case-new-lead");
+    Ok(render_with(status, &FormPage { ui, lead, form, back: None }))
+}
+
+/// A person of the case as the page shows them.
+pub struct CasePersonRow {
+    card: PersonCard,
+    role: String,
+}
+
+/// A note as the page shows it.
+pub struct NoteRow {
+    level: String,
+    text: String,
+    at: Shown,
+    author: String,
+}
+
+/// A timeline entry.
+pub struct EventRow {
+    at: Shown,
+    what: String,
+    who: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage<'a> {
+    ui: Ui<'a>,
+    id: String,
+    reference: String,
+    category: String,
+    status: String,
+    kind: String,
+    police: bool,
+    opened: Shown,
+    narrative: String,
+    assigned: String,
+    persons: Vec<CasePersonRow>,
+    risk: Option<(String, String, u32)>,
+    consents: Vec<(String, String, String)>,
+    referrals: Vec<ReferralRow>,
+    origin: Option<ReferralRow>,
+    notes: Vec<NoteRow>,
+    events: Vec<EventRow>,
+    assign: Option<Form>,
+    note: Option<Form>,
+    shredded: bool,
+}
+
+async fn case_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    let id = case_id(&state, &viewer, &id)?;
+    let ui = Ui::new(&state, &viewer, "/cases", "case-title");
+    let page = build_case_page(&state, &viewer, ui, id, None, None).await?;
+    Ok(render(&page))
+}
+
+async fn build_case_page<'a>(
+    state: &'a AppState,
+    viewer: &Viewer,
+    ui: Ui<'a>,
+    id: CaseId,
+    assign: Option<Form>,
+    note: Option<Form>,
+) -> Result<CasePage<'a>, Response> {
+    let fail = fail(state, viewer);
+    let view: CaseView = state.app.case(&viewer.actor, id).await.map_err(&fail)?;
+    let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
+    let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
+    let (agencies, offices) = directory(state, viewer).await.map_err(&fail)?;
+    let name_of = |user: Option<sila_domain::ids::UserId>| {
+        user.and_then(|id| colleagues.iter().find(|colleague| colleague.id == id))
+            .map(|colleague| colleague.display_name.clone())
+            .unwrap_or_default()
+    };
+    let case = &view.case;
+    let police = case.kind == CaseKind::Police;
+    // Notes are read (and audited) only where the viewer may read them at all.
+    let notes = match state.app.notes(&viewer.actor, id).await {
+        Ok(notes) => notes
+            .iter()
+            .filter_map(|note| {
+                note.text.as_ref().map(|text| NoteRow {
+                    level: ui.t(&format!("note-level-{}", note.level.code())),
+                    text: text.as_str().to_string(),
+                    at: ui.instant(note.created_at),
+                    author: name_of(Some(note.author_id)),
+                })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let desk = viewer.actor.user.has_role(Role::DeskCoordinator) || viewer.actor.user.has_role(Role::CentreManager);
+    let assign = match assign {
+        Some(form) => Some(form),
+        None if !police && desk && case.status == sila_domain::case::CaseStatus::Open => {
+            Some(assign_form(&ui, &id.to_string(), &colleagues, case.assigned_user_id.map(|id| id.to_string())))
+        }
+        None => None,
+    };
+    let note = match note {
+        Some(form) => Some(form),
+        None if !view.shredded => Some(note_form(&ui, &id.to_string(), &FormData::default())),
+        None => None,
+    };
+    Ok(CasePage {
+        id: id.to_string(),
+        reference: case.reference.to_string(),
+        category: category_name(&ui, &taxonomy, &case.category),
+        status: ui.t(&format!("case-status-{}", case.status.code())),
+        kind: ui.t(&format!("case-kind-{}", case.kind.code())),
+        police,
+        opened: ui.instant(case.created_at),
+        narrative: case.narrative.as_ref().map(|text| text.as_str().to_string()).unwrap_or_default(),
+        assigned: name_of(case.assigned_user_id),
+        persons: view
+            .persons
+            .iter()
+            .map(|(entry, person)| CasePersonRow {
+                card: PersonCard::new(&ui, person),
+                role: role_label(&ui, entry.role),
+            })
+            .collect(),
+        risk: view.risk.as_ref().map(|record| {
+            (
+                ui.t(&format!("risk-level-{}", record.assessment.level.code())),
+                record.assessment.level.code().to_string(),
+                record.assessment.score,
+            )
+        }),
+        consents: view
+            .consents
+            .iter()
+            .map(|consent| {
+                let agency = agencies
+                    .iter()
+                    .find(|agency| agency.id == consent.recipient_agency_id)
+                    .map(|agency| ui.pick(&agency.name_ar, &agency.name_en).to_string())
+                    .unwrap_or_default();
+                let classes: Vec<String> =
+                    consent.terms.data_classes.iter().map(|class| ui.t(&format!("class-{}", class.code()))).collect();
+                let state = if consent.withdrawn_at.is_some() {
+                    ui.t("consent-withdrawn")
+                } else {
+                    ui.date(consent.terms.expires_on).text
+                };
+                (agency, classes.join(ui.pick("، ", ", ")), state)
+            })
+            .collect(),
+        referrals: view
+            .referrals
+            .iter()
+            .map(|referral| referral_row(&ui, referral, &offices, state.app.now()))
+            .collect(),
+        origin: view.origin.as_ref().map(|referral| referral_row(&ui, referral, &offices, state.app.now())),
+        notes,
+        events: view
+            .events
+            .iter()
+            .rev()
+            .map(|event| EventRow {
+                at: ui.instant(event.at),
+                what: event_text(&ui, &event.kind, &event.details),
+                who: name_of(event.actor_id),
+            })
+            .collect(),
+        assign,
+        note,
+        shredded: view.shredded,
+        ui,
+    })
+}
+
+fn event_text(ui: &Ui<'_>, kind: &str, details: &std::collections::BTreeMap<String, String>) -> String {
+    let base = ui.t_or(&format!("event-{}", kind.replace('.', "-")), kind);
+    let extra = if let Some(outcome) = details.get("outcome") {
+        Some(ui.t(&format!("outcome-{outcome}")))
+    } else if let Some(role) = details.get("role") {
+        Some(ui.t(&format!("role-{role}")))
+    } else {
+        details
+            .get("level")
+            .map(|level| ui.t_or(&format!("risk-level-{level}"), &ui.t_or(&format!("note-level-{level}"), level)))
+    };
+    match extra {
+        Some(extra) => format!("{base}: {extra}"),
+        None => base,
+    }
+}
+
+/// Agencies and offices, for names.
+pub async fn directory(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<(Vec<sila_domain::agency::Agency>, Vec<sila_domain::agency::Office>), AppError> {
+    Ok((state.app.agencies(&viewer.actor).await?, state.app.offices(&viewer.actor).await?))
+}
+
+async fn add_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    let person = data.text("person_id");
+    match state.app.add_case_person(&viewer.actor, case, &person, &data.text("role"), &RequestContext::default()).await
+    {
+        Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "person-add-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let form = add_to_case_form(&ui, &case.to_string(), &person, &data).with_error(&ui, error, &same);
+            let lead = String::new();
+            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+        }
+    }
+}
+
+fn risk_form(state: &AppState, ui: &Ui<'_>, case: &str, data: &FormData) -> Form {
+    let answers = ["yes", "no", "unknown"].map(|code| (code.to_string(), ui.t(&format!("answer-{code}")))).to_vec();
+    let mut form = Form::post("risk", &format!("/cases/{case}/risk"), ui.t("risk-submit"));
+    for item in &state.app.config().risk_instrument.items {
+        let name = format!("answers.{}", item.code);
+        let chosen = data.text(&name);
+        form = form.field(
+            Field::radios(&name, ui.pick(&item.text_ar, &item.text_en).to_string(), answers.clone(), &chosen)
+                .required(),
+        );
+    }
+    let mut levels = vec![(String::new(), ui.t("risk-judged-none"))];
+    levels.extend(["standard", "medium", "high"].map(|code| (code.to_string(), ui.t(&format!("risk-level-{code}")))));
+    form.field(
+        Field::select("judged_level", ui.t("field-judged_level"), levels, &data.text("judged_level"))
+            .hint(ui.t("risk-judged-hint")),
+    )
+    .field(Field::textarea("judgement_reason", ui.t("field-judgement_reason"), data.text("judgement_reason")))
+}
+
+async fn risk_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    let case = case_id(&state, &viewer, &id)?;
+    let ui = Ui::new(&state, &viewer, "/cases", "risk-title");
+    let lead = ui.t("risk-lead");
+    let form = risk_form(&state, &ui, &case.to_string(), &FormData::default());
+    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+}
+
+async fn assess_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    let answers = data
+        .0
+        .iter()
+        .filter_map(|(name, value)| name.strip_prefix("answers.").map(|code| (code.to_string(), value.clone())))
+        .collect();
+    let input = sila_domain::risk::AssessmentInput {
+        answers,
+        judged_level: data.filled("judged_level"),
+        judgement_reason: data.filled("judgement_reason"),
+    };
+    match state.app.assess_risk(&viewer.actor, case, &input, &RequestContext::default()).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "risk-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let form = risk_form(&state, &ui, &case.to_string(), &data).with_error(&ui, error, &same);
+            let lead = ui.t("risk-lead");
+            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+        }
+    }
+}
+
+fn class_choices(ui: &Ui<'_>) -> Vec<(String, String)> {
+    DataClass::ALL.iter().map(|class| (class.code().to_string(), ui.t(&format!("class-{}", class.code())))).collect()
+}
+
+async fn consent_form(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui<'_>,
+    case: CaseId,
+    data: &FormData,
+) -> Result<Form, AppError> {
+    let view = state.app.case(&viewer.actor, case).await?;
+    let agencies = state.app.agencies(&viewer.actor).await?;
+    let persons: Vec<(String, String)> = view
+        .persons
+        .iter()
+        .map(|(entry, person)| {
+            let card = PersonCard::new(ui, person);
+            (entry.person_id.to_string(), format!("{} ({})", card.name_ar, role_label(ui, entry.role)))
+        })
+        .collect();
+    let recipients: Vec<(String, String)> = agencies
+        .iter()
+        .filter(|agency| agency.id != viewer.actor.agency.id)
+        .map(|agency| (agency.id.to_string(), ui.pick(&agency.name_ar, &agency.name_en).to_string()))
+        .collect();
+    let bases =
+        ["consent", "mandatory_protection"].map(|code| (code.to_string(), ui.t(&format!("basis-{code}")))).to_vec();
+    let methods =
+        ["signed_form", "verbal_witnessed"].map(|code| (code.to_string(), ui.t(&format!("method-{code}")))).to_vec();
+    let chosen_classes = if data.0.is_empty() {
+        vec!["identity".into(), "contact".into(), "summary".into(), "risk".into()]
+    } else {
+        data.all("data_classes")
+    };
+    let default_expiry = (sila_domain::time::local_date(state.app.now()) + jiff::Span::new().months(6)).to_string();
+    Ok(Form::post("consent", &format!("/cases/{case}/consent"), ui.t("consent-submit"))
+        .field(Field::select("person_id", ui.t("field-person_id"), persons, &data.text("person_id")).required())
+        .field(
+            Field::select(
+                "recipient_agency_id",
+                ui.t("field-recipient_agency_id"),
+                recipients,
+                &data.text("recipient_agency_id"),
+            )
+            .required(),
+        )
+        .field(
+            Field::radios("basis", ui.t("field-basis"), bases, &data.get("basis").unwrap_or_else(|| "consent".into()))
+                .required(),
+        )
+        .field(
+            Field::radios(
+                "method",
+                ui.t("field-method"),
+                methods,
+                &data.get("method").unwrap_or_else(|| "signed_form".into()),
+            )
+            .hint(ui.t("consent-method-hint")),
+        )
+        .field(Field::text("witness", ui.t("field-witness"), data.text("witness")))
+        .field(
+            Field::text("mandatory_ground", ui.t("field-mandatory_ground"), data.text("mandatory_ground"))
+                .hint(ui.t("consent-ground-hint")),
+        )
+        .field(
+            Field::text(
+                "purpose",
+                ui.t("field-purpose"),
+                data.get("purpose").unwrap_or_else(|| ui.t("consent-purpose-default")),
+            )
+            .required(),
+        )
+        .field(
+            Field::checkboxes("data_classes", ui.t("field-data_classes"), class_choices(ui), &chosen_classes)
+                .required(),
+        )
+        .field(
+            Field::date(
+                "expires_on",
+                ui.t("field-expires_on"),
+                data.get("expires_on").unwrap_or(default_expiry),
+                ui.t("hint-date"),
+            )
+            .required(),
+        ))
+}
+
+async fn consent_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    let case = case_id(&state, &viewer, &id)?;
+    let ui = Ui::new(&state, &viewer, "/cases", "consent-title");
+    let form = consent_form(&state, &viewer, &ui, case, &FormData::default()).await.map_err(fail(&state, &viewer))?;
+    let lead = ui.t("consent-lead");
+    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+}
+
+async fn record_consent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    let basis = data.text("basis");
+    let consent = basis == "consent";
+    let input = sila_domain::consent::ConsentInput {
+        basis: Some(basis.clone()),
+        method: if consent { data.filled("method") } else { None },
+        witness: if consent { data.filled("witness") } else { None },
+        mandatory_ground: if consent { None } else { data.filled("mandatory_ground") },
+        purpose: data.get("purpose"),
+        data_classes: data.all("data_classes"),
+        expires_on: data.get("expires_on"),
+    };
+    let result = state
+        .app
+        .record_consent(
+            &viewer.actor,
+            case,
+            &data.text("person_id"),
+            &data.text("recipient_agency_id"),
+            &input,
+            &RequestContext::default(),
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "consent-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let form = consent_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
+            let form =
+                form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
+            let lead = ui.t("consent-lead");
+            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+        }
+    }
+}
+
+async fn refer_form(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui<'_>,
+    case: CaseId,
+    data: &FormData,
+) -> Result<Form, AppError> {
+    let (agencies, offices) = directory(state, viewer).await?;
+    let mut desks = vec![(String::new(), ui.t("choice-choose"))];
+    for office in offices.iter().filter(|office| office.is_desk && office.agency_id != viewer.actor.agency.id) {
+        let agency = agencies.iter().find(|agency| agency.id == office.agency_id);
+        let agency = agency.map(|agency| ui.pick(&agency.name_ar, &agency.name_en)).unwrap_or_default();
+        desks.push((office.id.to_string(), format!("{agency} — {}", ui.pick(&office.name_ar, &office.name_en))));
+    }
+    let priorities = Priority::ALL
+        .map(|priority| (priority.code().to_string(), ui.t(&format!("priority-{}", priority.code()))))
+        .to_vec();
+    let chosen_classes = if data.0.is_empty() {
+        vec!["identity".into(), "contact".into(), "summary".into(), "risk".into()]
+    } else {
+        data.all("data_classes")
+    };
+    Ok(Form::post("refer", &format!("/cases/{case}/refer"), ui.t("refer-submit"))
+        .field(Field::select("to_office_id", ui.t("field-to_office_id"), desks, &data.text("to_office_id")).required())
+        .field(Field::textarea("reason", ui.t("field-reason"), data.text("reason")).required())
+        .field(
+            Field::select(
+                "priority",
+                ui.t("field-priority"),
+                priorities,
+                &data.get("priority").unwrap_or_else(|| "standard".into()),
+            )
+            .hint(ui.t("refer-priority-hint")),
+        )
+        .field(
+            Field::checkboxes("data_classes", ui.t("field-data_classes"), class_choices(ui), &chosen_classes)
+                .hint(ui.t("refer-classes-hint"))
+                .required(),
+        ))
+}
+
+async fn refer_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    let case = case_id(&state, &viewer, &id)?;
+    let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
+    let form = refer_form(&state, &viewer, &ui, case, &FormData::default()).await.map_err(fail(&state, &viewer))?;
+    let lead = ui.t("refer-lead");
+    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+}
+
+async fn refer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    let input = sila_app::referrals::ReferralInput {
+        case_id: case.to_string(),
+        to_office_id: data.text("to_office_id"),
+        reason: data.text("reason"),
+        priority: data.filled("priority"),
+        data_classes: data.all("data_classes"),
+    };
+    match state.app.refer_case(&viewer.actor, &input, &RequestContext::default()).await {
+        Ok(view) => Ok(see_other(&format!("/referrals/{}", view.referral.id))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let form = refer_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
+            let form =
+                form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
+            let lead = ui.t("refer-lead");
+            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+        }
+    }
+}
+
+fn assign_form(ui: &Ui<'_>, case: &str, colleagues: &[sila_domain::agency::User], chosen: Option<String>) -> Form {
+    let mut people = vec![(String::new(), ui.t("choice-choose"))];
+    people.extend(
+        colleagues
+            .iter()
+            .filter(|user| {
+                !user.disabled
+                    && [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor]
+                        .into_iter()
+                        .any(|role| user.has_role(role))
+            })
+            .map(|user| (user.id.to_string(), user.display_name.clone())),
+    );
+    Form::post("assign", &format!("/cases/{case}/assign"), ui.t("assign-submit"))
+        .legend(ui.t("assign-title"))
+        .field(Field::select("user_id", ui.t("field-user_id"), people, &chosen.unwrap_or_default()).required())
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    let user = data.text("user_id");
+    let result = if user.trim().is_empty() {
+        Err(AppError::invalid("user_id", sila_domain::Problem::Required))
+    } else {
+        state.app.assign_case(&viewer.actor, case, Some(&user), None, None, &RequestContext::default()).await
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "case-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
+            let form = assign_form(&ui, &case.to_string(), &colleagues, Some(user)).with_error(&ui, error, &same);
+            let page = build_case_page(&state, &viewer, ui, case, Some(form), None).await?;
+            Ok(render_with(status, &page))
+        }
+    }
+}
+
+fn note_form(ui: &Ui<'_>, case: &str, data: &FormData) -> Form {
+    let levels = [NoteLevel::Team, NoteLevel::Restricted, NoteLevel::Sealed]
+        .map(|level| (level.code().to_string(), ui.t(&format!("note-level-{}", level.code()))))
+        .to_vec();
+    Form::post("note", &format!("/cases/{case}/notes"), ui.t("note-submit"))
+        .legend(ui.t("note-title"))
+        .field(
+            Field::radios("level", ui.t("field-level"), levels, &data.get("level").unwrap_or_else(|| "team".into()))
+                .hint(ui.t("note-level-hint")),
+        )
+        .field(Field::textarea("text", ui.t("field-text"), data.text("text")).required())
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let case = case_id(&state, &viewer, &id)?;
+    match state
+        .app
+        .add_note(&viewer.actor, case, &data.text("level"), &data.text("text"), &[], &RequestContext::default())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/cases/{case}#notes"))),
+        Err(error) => {
+            let ui = Ui::new(&state, &viewer, "/cases", "case-title");
+            let status = crate::error::ApiError::from(error.clone()).status;
+            let form = note_form(&ui, &case.to_string(), &data).with_error(&ui, error, &same);
+            let page = build_case_page(&state, &viewer, ui, case, None, Some(form)).await?;
+            Ok(render_with(status, &page))
+        }
+    }
+}
+
+/// Statuses shown with their own colour.
+pub fn status_class(code: &str) -> &'static str {
+    match code {
+        "open" | "requested" | "received" => "status-new",
+        "accepted" | "in-progress" => "status-active",
+        "completed" | "closed" => "status-done",
+        "rejected" | "cancelled" => "status-stopped",
+        _ => "status-other",
+    }
+}

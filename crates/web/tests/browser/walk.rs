@@ -1,0 +1,316 @@
+//! The acceptance walk of SYSTEM.md through the pages only, in a real browser: step 1
+//! (the officer's intake and referral, with bad input on the way), step 2 (the desk
+//! accepts and assigns), step 4 (the officer follows the status and sees nothing more),
+//! in Arabic on both databases; step 1 again in English. Every page is checked by axe,
+//! for catalog keys shown raw, and for overflow at tablet width, and photographed.
+
+use jiff::SignedDuration;
+use serde_json::Value;
+use sila_app::testing::{Backend, PASSWORD};
+
+use crate::support::{Browser, DESKTOP_WIDTH, TABLET_WIDTH, on_both_databases};
+
+/// The texts the walk expects, in the walk's language.
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    Ar,
+    En,
+}
+
+impl Lang {
+    fn pick(self, arabic: &'static str, english: &'static str) -> &'static str {
+        match self {
+            Lang::Ar => arabic,
+            Lang::En => english,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        self.pick("ar", "en")
+    }
+}
+
+/// Checks the page shown and saves its screenshots: no serious or critical axe
+/// violation, no catalog key shown raw, nothing wider than a tablet's screen.
+async fn check(browser: &Browser, name: &str) {
+    let text = browser.execute("return document.body.innerText", vec![]).await;
+    let text = text.as_str().unwrap_or_default();
+    assert!(!text.contains('⟦'), "{name} shows a message key with no text: {text}");
+    browser.axe(name).await;
+    browser.screenshot(&format!("{name}-desktop")).await;
+    browser.set_width(TABLET_WIDTH).await;
+    let overflow = browser
+        .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
+        .await;
+    assert!(overflow.as_i64().unwrap_or(1) <= 0, "{name} is {overflow} px wider than a 768 px tablet");
+    browser.screenshot(&format!("{name}-tablet")).await;
+    browser.set_width(DESKTOP_WIDTH).await;
+}
+
+/// Submits form `form` (its button) and waits for `then` on the next page.
+async fn submit(browser: &Browser, form: &str, then: &str) {
+    browser.click(&format!("#{form} button[type=submit]")).await;
+    browser.wait_for(then).await;
+}
+
+/// Ticks exactly `values` among the checkboxes named `name`.
+async fn tick_only(browser: &Browser, name: &str, values: &[&str]) {
+    for value in ["identity", "contact", "summary", "risk", "narrative", "attachments"] {
+        let css = format!("input[name=\"{name}\"][value=\"{value}\"]");
+        let checked = browser.execute(&format!("return document.querySelector('{css}').checked"), vec![]).await;
+        if checked.as_bool() != Some(values.contains(&value)) {
+            browser.click(&css).await;
+        }
+    }
+}
+
+/// Signs in through the sign-in page, with the keyboard only.
+async fn sign_in(browser: &Browser, username: &str) {
+    browser.goto("/sign-in").await;
+    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-username"), "the username box has the focus");
+    browser.fill("#f-username", username).await;
+    browser.tab().await;
+    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-password"));
+    browser.fill("#f-password", PASSWORD).await;
+    browser.tab().await;
+    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-totp"));
+    browser.fill("#f-totp", &browser.test.totp_code(username)).await;
+    browser.press_enter().await;
+    browser.wait_for("#sign-out").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click("#sign-out").await;
+    browser.wait_for("#sign-in").await;
+}
+
+fn office_id(browser: &Browser, code: &str) -> String {
+    browser.test.world.office(code).id.to_string()
+}
+
+/// Step 1: search, register her (after a wrong QID and a future birth date), open the
+/// case, add her child, run the checklist, record consent, refer to the Aman desk.
+/// Returns the referral's path.
+async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> String {
+    browser.wait_for("#search").await;
+    check(browser, &format!("{prefix}01-intake")).await;
+    browser.fill("#f-q", "نورة سالم المري").await;
+    submit(browser, "search", "#results-heading").await;
+    assert_eq!(
+        browser.text_of("#results-heading + p").await,
+        lang.pick("لا يوجد من يطابق هذا البحث.", "No one matches this search.")
+    );
+    check(browser, &format!("{prefix}02-search-none")).await;
+
+    // The search is carried into the form, the name split into its parts.
+    browser.click("#register-new").await;
+    browser.wait_for("#person").await;
+    assert_eq!(browser.attr_of("#f-first_name_ar", "value").await.as_deref(), Some("نورة"));
+    assert_eq!(browser.attr_of("#f-father_name_ar", "value").await.as_deref(), Some("سالم"));
+    assert_eq!(browser.attr_of("#f-family_name_ar", "value").await.as_deref(), Some("المري"));
+    browser.fill("#f-name_latin", "Noura Salem Al-Marri").await;
+    browser.fill("#f-birth_date", "2031-05-14").await;
+    browser.fill("#f-qid", "2906340012").await;
+    browser.fill("#f-phone", "+974 5512 3456").await;
+    browser.select("#f-nationality", "QA").await;
+    submit(browser, "person", ".error-summary").await;
+    let qid_error = browser.text_of("#f-qid-error").await;
+    assert!(
+        qid_error.starts_with(lang.pick("رقم البطاقة الشخصية", "Qatar ID number")),
+        "the QID error names the field: {qid_error}"
+    );
+    assert!(browser.exists("#f-birth_date-error").await, "a birth date in the future is refused");
+    // Nothing typed is lost, and the first wrong field has the focus.
+    assert_eq!(browser.attr_of("#f-qid", "value").await.as_deref(), Some("2906340012"));
+    assert_eq!(browser.attr_of("#f-name_latin", "value").await.as_deref(), Some("Noura Salem Al-Marri"));
+    assert_eq!(browser.attr_of("#f-qid", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-birth_date"));
+    check(browser, &format!("{prefix}03-register-errors")).await;
+    browser.fill("#f-birth_date", "1990-05-14").await;
+    browser.fill("#f-qid", "290 634 00123").await;
+    submit(browser, "person", ".success").await;
+    assert!(browser.text_of("main").await.contains("29063400123"));
+    check(browser, &format!("{prefix}04-registered")).await;
+
+    // Her case: a missing category is named, then the case opens.
+    submit(browser, "open-case", "#case").await;
+    browser.fill("#f-narrative", "أفادت بتعرضها للضرب المتكرر من الزوج أمام ابنتها.").await;
+    submit(browser, "case", "#f-category-error").await;
+    assert_eq!(
+        browser.attr_of("#f-narrative", "value").await.or(Some(browser.text_of("#f-narrative").await)).as_deref(),
+        Some("أفادت بتعرضها للضرب المتكرر من الزوج أمام ابنتها.")
+    );
+    browser.select("#f-category", "domestic_violence").await;
+    browser.select("#f-subcategory", "dv_physical").await;
+    submit(browser, "case", "#case-reference").await;
+    assert!(browser.text_of("#case-reference").await.starts_with("CP-2026-"));
+    check(browser, &format!("{prefix}05-case")).await;
+
+    // Her daughter: searched, registered, added to the case as a child.
+    browser.click("#add-person").await;
+    browser.wait_for("#search").await;
+    browser.fill("#f-q", "ريم حمد المري").await;
+    submit(browser, "search", "#register-new").await;
+    browser.click("#register-new").await;
+    browser.wait_for("#person").await;
+    browser.click("input[name=\"sex\"][value=\"female\"]").await;
+    browser.fill("#f-birth_date", "2018-02-01").await;
+    submit(browser, "person", "#add-to-case").await;
+    check(browser, &format!("{prefix}06-child-registered")).await;
+    assert_eq!(browser.attr_of("#f-role option[selected]", "value").await.as_deref(), Some("child"));
+    submit(browser, "add-to-case", "#case-reference").await;
+    let persons = browser.find_all("#persons-heading ~ h3").await;
+    assert_eq!(persons.len(), 2, "her and her daughter");
+
+    // The checklist: sent unanswered, every item is named; then 15 "yes" make it high.
+    browser.click("#do-risk").await;
+    browser.wait_for("#risk").await;
+    submit(browser, "risk", ".error-summary").await;
+    let errors = browser.find_all(".error-summary li").await;
+    assert_eq!(errors.len(), 27, "each unanswered item is listed");
+    check(browser, &format!("{prefix}07-risk-errors")).await;
+    let items: Value = browser
+        .execute(
+            "return [...new Set([...document.querySelectorAll('#risk input[type=radio]')].map(e => e.name))]",
+            vec![],
+        )
+        .await;
+    for (index, name) in items.as_array().expect("radio groups").iter().enumerate() {
+        let answer = if index < 15 { "yes" } else { "no" };
+        browser.click(&format!("input[name=\"{}\"][value=\"{answer}\"]", name.as_str().unwrap())).await;
+    }
+    submit(browser, "risk", "#risk-level").await;
+    assert_eq!(browser.text_of("#risk-level").await, lang.pick("مرتفع", "High"));
+
+    // Her consent for Aman: identity, summary and risk.
+    browser.click("#do-consent").await;
+    browser.wait_for("#consent").await;
+    browser.select("#f-recipient_agency_id", &browser.test.world.agency("AMAN").id.to_string()).await;
+    browser.click("input[name=\"method\"][value=\"verbal_witnessed\"]").await;
+    browser.fill("#f-witness", "الملازم أول سارة الكواري").await;
+    tick_only(browser, "data_classes", &["identity", "summary", "risk"]).await;
+    check(browser, &format!("{prefix}08-consent")).await;
+    submit(browser, "consent", "#do-refer").await;
+    assert!(browser.exists("#steps-heading ~ ol ul li").await, "the consent is listed on the case");
+
+    // The referral: without a reason it is refused, naming the field; then it goes.
+    browser.click("#do-refer").await;
+    browser.wait_for("#refer").await;
+    browser.select("#f-to_office_id", &office_id(browser, "AMAN.DESK")).await;
+    tick_only(browser, "data_classes", &["identity", "summary", "risk"]).await;
+    submit(browser, "refer", "#f-reason-error").await;
+    assert_eq!(
+        browser.attr_of("#f-to_office_id option[selected]", "value").await,
+        Some(office_id(browser, "AMAN.DESK"))
+    );
+    check(browser, &format!("{prefix}09-refer-error")).await;
+    browser.fill("#f-reason", "تحتاج حماية ودعمًا نفسيًا").await;
+    submit(browser, "refer", "#referral-status").await;
+    assert_eq!(browser.text_of("#referral-status").await, lang.pick("مُرسلة", "Sent"));
+    check(browser, &format!("{prefix}10-referral-sent")).await;
+    browser.current_path().await
+}
+
+on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
+    let prefix = match browser.test.schema {
+        Some(_) => "pg-",
+        None => "",
+    };
+    // Step 1, in Arabic, right to left.
+    sign_in(&browser, "cp.officer").await;
+    assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("rtl"));
+    let referral = intake_and_referral(&browser, Lang::Ar, prefix).await;
+
+    // Step 2. The Aman desk sees it arrive, accepts it, and assigns the caseworker.
+    browser.test.clock.advance(SignedDuration::from_mins(10));
+    sign_out(&browser).await;
+    sign_in(&browser, "aman.desk").await;
+    assert_eq!(browser.current_path().await, "/referrals/incoming");
+    let row = browser.find("tbody tr").await;
+    assert!(row.text().await.unwrap_or_default().contains("مُرسلة"));
+    check(&browser, &format!("{prefix}11-desk-queue")).await;
+    browser.click("tbody tr a").await;
+    browser.wait_for("#shared-heading").await;
+    let shared = browser.text_of("main").await;
+    assert!(shared.contains("نورة سالم المري") && shared.contains("مرتفع"), "what was sent: {shared}");
+    assert!(!shared.contains("+974"), "contact was not sent, so no phone shows");
+    assert!(!shared.contains("أفادت بتعرضها"), "the narrative was not sent");
+    check(&browser, &format!("{prefix}12-desk-referral")).await;
+    submit(&browser, "to-accepted", "#assign").await;
+    assert_eq!(browser.text_of("#case-status").await, "مفتوح");
+    let worker = browser.test.world.actor("aman.caseworker").user.clone();
+    browser.select("#f-user_id", &worker.id.to_string()).await;
+    submit(&browser, "assign", "#case-assigned").await;
+    assert_eq!(browser.text_of("#case-assigned").await, worker.display_name);
+    check(&browser, &format!("{prefix}13-centre-case")).await;
+
+    // Step 4. The officer sees "accepted", then "in progress", then "completed —
+    // resolved", with dates, and nothing of the centre's case.
+    let officer_sees = |status: &'static str, shot: &'static str| {
+        let browser = &browser;
+        let referral = referral.clone();
+        async move {
+            browser.test.clock.advance(SignedDuration::from_mins(10));
+            sign_out(browser).await;
+            sign_in(browser, "cp.officer").await;
+            browser.goto("/referrals/outgoing").await;
+            let row = browser.text_of("tbody tr").await;
+            assert!(row.contains(status), "the officer's list says {status}: {row}");
+            check(browser, &format!("{prefix}{shot}-outgoing")).await;
+            browser.goto(&referral).await;
+            let page = browser.text_of("main").await;
+            assert!(page.contains(status), "{page}");
+            assert!(!browser.exists("#shared-heading").await && !browser.exists("#centre-case").await);
+            assert!(!page.contains("aman.caseworker") && !page.contains("تحتاج حماية ودعمًا نفسيًا.x"));
+            check(browser, &format!("{prefix}{shot}-referral")).await;
+        }
+    };
+    officer_sees("مقبولة", "14").await;
+
+    let desk_moves = |form: &'static str| {
+        let browser = &browser;
+        let referral = referral.clone();
+        async move {
+            browser.test.clock.advance(SignedDuration::from_mins(10));
+            sign_out(browser).await;
+            sign_in(browser, "aman.desk").await;
+            browser.goto(&referral).await;
+            browser.wait_for(&format!("#{form}")).await;
+        }
+    };
+    desk_moves("to-in-progress").await;
+    submit(&browser, "to-in-progress", "#referral-status").await;
+    officer_sees("قيد العمل", "15").await;
+
+    desk_moves("to-completed").await;
+    browser.click("input[name=\"outcome\"][value=\"resolved\"]").await;
+    // Completing cannot be undone: without the confirmation it does not happen.
+    submit(&browser, "to-completed", "#f-confirm-error").await;
+    assert_eq!(browser.text_of("#referral-status").await, "قيد العمل");
+    check(&browser, &format!("{prefix}16-complete-unconfirmed")).await;
+    browser.click("#f-confirm").await;
+    submit(&browser, "to-completed", "#referral-outcome").await;
+    officer_sees("مكتملة", "17").await;
+    assert_eq!(browser.text_of("#referral-outcome").await, "حُلّت");
+});
+
+/// Step 1 in English: the language is one click away and stays chosen for the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_and_referral_in_english() {
+    let browser = Browser::start_in(Backend::Postgres, "en").await;
+    browser.goto("/sign-in").await;
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some("en"), "the browser asks for English");
+    sign_in(&browser, "cp.officer").await;
+    // The officer's saved language is Arabic until she switches.
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some("ar"));
+    browser.click("#language-switch").await;
+    browser.wait_for("html[lang=\"en\"]").await;
+    assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("ltr"));
+    assert_eq!(browser.current_path().await, "/intake", "the switch comes back to the same page");
+    // Remembered for her, not for the browser: a new session is in English too.
+    browser.test.clock.advance(SignedDuration::from_mins(10));
+    sign_out(&browser).await;
+    sign_in(&browser, "cp.officer").await;
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some(Lang::En.code()));
+    intake_and_referral(&browser, Lang::En, "en-").await;
+}
