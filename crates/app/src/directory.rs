@@ -9,10 +9,10 @@ use sila_domain::audit::SubjectKind;
 use sila_domain::case::Taxonomy;
 use sila_domain::consent::DataClass;
 use sila_domain::error::{Errors, Problem};
-use sila_domain::ids::{AgencyId, ProtocolId};
+use sila_domain::ids::{AgencyId, OfficeId, ProtocolId};
 use sila_domain::protocol::{Deadlines, Protocol};
 use sila_domain::referral::{Priority, Step};
-use sila_domain::text::{Text, parse_code};
+use sila_domain::text::{Text, parse_code, parse_directory_code};
 use sila_domain::time::parse_date;
 
 use crate::access::{Action, Decision, Resource};
@@ -39,6 +39,33 @@ pub struct ProtocolInput {
     pub data_classes: Vec<String>,
     /// Deadlines: (priority code, step code, minutes).
     pub deadlines: Vec<(String, String, i64)>,
+}
+
+/// A new office as typed by an administrator.
+#[derive(Debug, Clone, Default)]
+pub struct OfficeInput {
+    /// The agency (id); an administrator adds offices to their own agency only.
+    pub agency_id: String,
+    /// A short code, unique within the agency (`HQ`, `WAKRA`).
+    pub code: String,
+    /// The Arabic name.
+    pub name_ar: String,
+    /// The English name.
+    pub name_en: String,
+    /// Whether it is a desk that receives referrals.
+    pub is_desk: bool,
+}
+
+/// The longest office name, in characters.
+const OFFICE_NAME_MAX: usize = 200;
+
+/// An office's name: one line of text.
+fn parse_office_name(input: &str) -> Result<String, Problem> {
+    let name = Text::parse(input, OFFICE_NAME_MAX)?;
+    if name.as_str().contains('\n') {
+        return Err(Problem::InvalidText);
+    }
+    Ok(name.into_string())
 }
 
 impl App {
@@ -181,6 +208,63 @@ impl App {
             audit.subject(SubjectKind::Protocol, protocol.id);
             audit.detail("version", &version.to_string());
             Ok(protocol)
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+
+    /// Adds an office to the administrator's own agency (the policy lets administrators
+    /// administer their own agency only). Its code is unique within the agency, whatever
+    /// its case.
+    pub async fn create_office(
+        &self,
+        actor: &Actor,
+        input: &OfficeInput,
+        context: &RequestContext,
+    ) -> Result<Office, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "office.create").await?;
+        let result = async {
+            if self.authorize(&mut audit, actor, Action::Administer, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let mut errors = Errors::new();
+            let agency_id = errors.check("agency_id", AgencyId::parse(&input.agency_id));
+            let code = errors.check("code", parse_directory_code(&input.code));
+            let name_ar = errors.check("name_ar", parse_office_name(&input.name_ar));
+            let name_en = errors.check("name_en", parse_office_name(&input.name_en));
+            errors.finish().map_err(AppError::Invalid)?;
+            let (Some(agency_id), Some(code), Some(name_ar), Some(name_en)) = (agency_id, code, name_ar, name_en)
+            else {
+                return Err(AppError::invalid("agency_id", Problem::Required));
+            };
+            // Another agency's id is answered like an unknown one: no hint what exists.
+            if agency_id != actor.agency.id || tx.agency(agency_id).await?.is_none() {
+                return Err(AppError::invalid("agency_id", Problem::UnknownValue));
+            }
+            let taken = tx
+                .offices()
+                .await?
+                .iter()
+                .any(|office| office.agency_id == agency_id && office.code.eq_ignore_ascii_case(&code));
+            if taken {
+                return Err(AppError::invalid("code", Problem::Duplicate));
+            }
+            let office = Office {
+                id: OfficeId::from_uuid(new_uuid()),
+                agency_id,
+                code,
+                name_ar,
+                name_en,
+                is_desk: input.is_desk,
+            };
+            tx.insert_office(&office, self.now()).await.map_err(|error| match AppError::from(error) {
+                // Another administrator took the code in the meantime.
+                AppError::Conflict(crate::Conflict::Duplicate) => AppError::invalid("code", Problem::Duplicate),
+                other => other,
+            })?;
+            audit.subject(SubjectKind::Office, office.id);
+            audit.detail("code", &office.code);
+            Ok(office)
         }
         .await;
         self.finish(tx, audit, context, result).await

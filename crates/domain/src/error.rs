@@ -71,6 +71,8 @@ pub enum Problem {
     EndBeforeStart,
     /// Two references that must name different records name the same one.
     SamePerson,
+    /// A directory code (an office's `HQ`) may use Latin letters, digits, `_` and `-`.
+    CodeFormat,
 }
 
 impl Problem {
@@ -106,6 +108,7 @@ impl Problem {
             Problem::NotAChild => "not_a_child",
             Problem::EndBeforeStart => "end_before_start",
             Problem::SamePerson => "same_person",
+            Problem::CodeFormat => "code_format",
         }
     }
 
@@ -150,6 +153,7 @@ impl Problem {
             Problem::NotAChild,
             Problem::EndBeforeStart,
             Problem::SamePerson,
+            Problem::CodeFormat,
         ]
     }
 }

@@ -129,6 +129,26 @@ pub fn parse_code(input: &str) -> Result<String, Problem> {
     Ok(trimmed.to_string())
 }
 
+/// The longest directory code.
+pub const DIRECTORY_CODE_MAX: usize = 16;
+
+/// A code of the directory (an office's `HQ`, `WAKRA`): Latin letters, digits, `_` and
+/// `-`, at most [`DIRECTORY_CODE_MAX`] characters, kept upper-case so that `hq` and `HQ`
+/// are the same code (the command line finds offices by code regardless of case).
+pub fn parse_directory_code(input: &str) -> Result<String, Problem> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(Problem::Required);
+    }
+    if trimmed.chars().count() > DIRECTORY_CODE_MAX {
+        return Err(Problem::TooLong { max: DIRECTORY_CODE_MAX });
+    }
+    if !trimmed.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-')) {
+        return Err(Problem::CodeFormat);
+    }
+    Ok(trimmed.to_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +183,15 @@ mod tests {
         assert_eq!(parse_username("Officer"), Err(Problem::UsernameFormat));
         assert_eq!(parse_username("ab"), Err(Problem::TooShort { min: 3 }));
         assert_eq!(parse_username("ضابط"), Err(Problem::UsernameFormat));
+    }
+
+    #[test]
+    fn directory_codes_are_plain_and_upper_case() {
+        assert_eq!(parse_directory_code(" wakra-2 "), Ok("WAKRA-2".to_string()));
+        assert_eq!(parse_directory_code("HQ_NORTH"), Ok("HQ_NORTH".to_string()));
+        assert_eq!(parse_directory_code("  "), Err(Problem::Required));
+        assert_eq!(parse_directory_code("HQ NORTH"), Err(Problem::CodeFormat));
+        assert_eq!(parse_directory_code("مكتب"), Err(Problem::CodeFormat));
+        assert_eq!(parse_directory_code(&"A".repeat(17)), Err(Problem::TooLong { max: DIRECTORY_CODE_MAX }));
     }
 }

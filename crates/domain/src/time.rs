@@ -79,6 +79,12 @@ pub fn age_on(birth: Date, on: Date) -> i16 {
     years
 }
 
+/// The text with Arabic-Indic and Persian digits as ASCII digits (a number typed on an
+/// Arabic keyboard reads the same as one typed on a Latin one).
+pub fn ascii_digits(text: &str) -> String {
+    text.chars().map(ascii_digit).collect()
+}
+
 fn ascii_digit(ch: char) -> char {
     match ch {
         '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(ch) - 0x0660, 10).unwrap_or(ch),

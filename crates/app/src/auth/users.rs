@@ -15,8 +15,21 @@ use crate::{Actor, App, AppError, RequestContext, new_uuid};
 
 impl App {
     /// Creates a user account. `actor` is the administrator, or `None` when an operator
-    /// runs `sila user add` on the server.
+    /// runs `sila user add` on the server. An administrator creates users of their own
+    /// agency only, with roles of its kind; a user whose roles read case content must
+    /// enrol in two-factor sign-in at their first sign-in.
     pub async fn create_user(&self, actor: Option<&Actor>, input: &UserInput) -> Result<User, AppError> {
+        self.create_user_with_context(actor, input, &RequestContext::default()).await
+    }
+
+    /// [`App::create_user`] for a request that may carry an idempotency key, marked
+    /// committed in the same transaction as the new user.
+    pub async fn create_user_with_context(
+        &self,
+        actor: Option<&Actor>,
+        input: &UserInput,
+        context: &RequestContext,
+    ) -> Result<User, AppError> {
         let (mut tx, mut audit) = self.begin(actor, "user.create").await?;
         let result = async {
             if let Some(actor) = actor
@@ -105,7 +118,7 @@ impl App {
             Ok(user)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish(tx, audit, context, result).await
     }
 
     /// Sets a user's password (an operator's `sila user reset-password`).

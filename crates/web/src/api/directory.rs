@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::api::types::{AgencyOut, CategoryOut, ErrorBody, OfficeOut, ProtocolIn, ProtocolOut, UserOut};
+use crate::api::types::{
+    AgencyOut, CategoryOut, ErrorBody, OfficeIn, OfficeOut, ProtocolIn, ProtocolOut, UserIn, UserOut,
+};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::session::{Context, CurrentActor};
@@ -28,6 +30,27 @@ pub async fn offices(
     CurrentActor(actor): CurrentActor,
 ) -> Result<Json<Vec<OfficeOut>>, ApiError> {
     Ok(Json(state.app.offices(&actor).await?.iter().map(OfficeOut::from).collect()))
+}
+
+/// Adds an office to the administrator's own agency (administrators).
+#[utoipa::path(post, path = "/api/v1/offices", tag = "directory", security(("session" = []), ("bearer" = [])),
+    request_body = OfficeIn,
+    responses((status = 201, body = OfficeOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_office(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    JsonBody(body): JsonBody<OfficeIn>,
+) -> Result<(StatusCode, Json<OfficeOut>), ApiError> {
+    let input = sila_app::directory::OfficeInput {
+        agency_id: body.agency_id.unwrap_or_else(|| actor.agency.id.to_string()),
+        code: body.code.unwrap_or_default(),
+        name_ar: body.name_ar.unwrap_or_default(),
+        name_en: body.name_en.unwrap_or_default(),
+        is_desk: body.is_desk.unwrap_or(false),
+    };
+    let office = state.app.create_office(&actor, &input, &context).await?;
+    Ok((StatusCode::CREATED, Json(OfficeOut::from(&office))))
 }
 
 /// The case category taxonomy, in Arabic and English.
@@ -93,16 +116,30 @@ pub async fn users(
     CurrentActor(actor): CurrentActor,
 ) -> Result<Json<Vec<UserOut>>, ApiError> {
     let users = state.app.colleagues(&actor).await?;
-    Ok(Json(
-        users
-            .iter()
-            .filter(|user| !user.disabled)
-            .map(|user| UserOut {
-                id: user.id.to_string(),
-                username: user.username.clone(),
-                display_name: user.display_name.clone(),
-                roles: user.roles.iter().map(|role| role.code().to_string()).collect(),
-            })
-            .collect(),
-    ))
+    Ok(Json(users.iter().filter(|user| !user.disabled).map(UserOut::from).collect()))
+}
+
+/// Adds a user account to the administrator's own agency (administrators). The answer
+/// carries no secret; a user whose roles read case content enrols in two-factor sign-in
+/// at the first sign-in.
+#[utoipa::path(post, path = "/api/v1/users", tag = "directory", security(("session" = []), ("bearer" = [])),
+    request_body = UserIn,
+    responses((status = 201, body = UserOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    JsonBody(body): JsonBody<UserIn>,
+) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+    let input = sila_app::auth::UserInput {
+        username: body.username.unwrap_or_default(),
+        display_name: body.display_name.unwrap_or_default(),
+        password: body.password.unwrap_or_default(),
+        roles: body.roles,
+        agency_id: body.agency_id.unwrap_or_else(|| actor.agency.id.to_string()),
+        office_ids: body.office_ids,
+        language: body.language,
+    };
+    let user = state.app.create_user_with_context(Some(&actor), &input, &context).await?;
+    Ok((StatusCode::CREATED, Json(UserOut::from(&user))))
 }

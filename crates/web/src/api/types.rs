@@ -8,7 +8,7 @@ mod referrals;
 
 use serde::{Deserialize, Serialize};
 use sila_app::Actor;
-use sila_domain::agency::{Agency, Office};
+use sila_domain::agency::{Agency, Office, User};
 use sila_domain::case::Category;
 use sila_domain::protocol::Protocol;
 use utoipa::ToSchema;
@@ -179,6 +179,55 @@ pub struct UserOut {
     pub display_name: String,
     /// Role codes.
     pub roles: Vec<String>,
+}
+
+impl From<&User> for UserOut {
+    fn from(user: &User) -> UserOut {
+        UserOut {
+            id: user.id.to_string(),
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            roles: user.roles.iter().map(|role| role.code().to_string()).collect(),
+        }
+    }
+}
+
+/// A new office (administrators, in their own agency).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OfficeIn {
+    /// The agency (id); the administrator's own agency when absent.
+    pub agency_id: Option<String>,
+    /// A short code, unique within the agency: Latin letters, digits, `_` and `-`,
+    /// at most 16 characters, kept upper-case.
+    pub code: Option<String>,
+    /// Arabic name.
+    pub name_ar: Option<String>,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Whether it receives referrals (`false` when absent).
+    pub is_desk: Option<bool>,
+}
+
+/// A new user account (administrators, in their own agency). A user whose roles read
+/// case content enrols in two-factor sign-in at the first sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct UserIn {
+    /// Sign-in name: lower-case Latin letters, digits, `.`, `_`, `-`.
+    pub username: Option<String>,
+    /// Name shown to colleagues.
+    pub display_name: Option<String>,
+    /// Initial password, at least 12 characters.
+    pub password: Option<String>,
+    /// Role codes, of the agency's kind.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The agency (id); the administrator's own agency when absent.
+    pub agency_id: Option<String>,
+    /// The offices (ids, of the agency) the user works at.
+    #[serde(default)]
+    pub office_ids: Vec<String>,
+    /// Interface language, `ar` (default) or `en`.
+    pub language: Option<String>,
 }
 
 /// A category of the taxonomy.

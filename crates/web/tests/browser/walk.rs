@@ -90,8 +90,8 @@ fn office_id(browser: &Browser, code: &str) -> String {
 
 /// Step 1: search, register her (after a wrong QID and a future birth date), open the
 /// case, add her child, run the checklist, record consent, refer to the Aman desk.
-/// Returns the referral's path.
-async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> String {
+/// Returns the referral's path and the woman's person id.
+async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> (String, String) {
     browser.wait_for("#search").await;
     check(browser, &format!("{prefix}01-intake")).await;
     browser.fill("#f-q", "نورة سالم المري").await;
@@ -130,6 +130,7 @@ async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> Str
     browser.fill("#f-qid", "290 634 00123").await;
     submit(browser, "person", ".success").await;
     assert!(browser.text_of("main").await.contains("29063400123"));
+    let woman = browser.current_path().await.trim_start_matches("/persons/").to_string();
     check(browser, &format!("{prefix}04-registered")).await;
 
     // Her case: a missing category is named, then the case opens.
@@ -208,7 +209,7 @@ async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> Str
     submit(browser, "refer", "#referral-status").await;
     assert_eq!(browser.text_of("#referral-status").await, lang.pick("مُرسلة", "Sent"));
     check(browser, &format!("{prefix}10-referral-sent")).await;
-    browser.current_path().await
+    (browser.current_path().await, woman)
 }
 
 on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
@@ -219,7 +220,7 @@ on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
     // Step 1, in Arabic, right to left.
     sign_in(&browser, "cp.officer").await;
     assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("rtl"));
-    let referral = intake_and_referral(&browser, Lang::Ar, prefix).await;
+    let (referral, woman) = intake_and_referral(&browser, Lang::Ar, prefix).await;
 
     // Step 2. The Aman desk sees it arrive, accepts it, and assigns the caseworker.
     browser.test.clock.advance(SignedDuration::from_mins(10));
@@ -292,6 +293,21 @@ on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
     submit(&browser, "to-completed", "#referral-outcome").await;
     officer_sees("مكتملة", "17").await;
     assert_eq!(browser.text_of("#referral-outcome").await, "حُلّت");
+
+    // Step 7, on the way: the auditor sees who looked at her record, and that the log
+    // is intact.
+    sign_out(&browser).await;
+    sign_in(&browser, "cp.auditor").await;
+    assert_eq!(browser.current_path().await, "/audit");
+    browser.fill("#f-subject", &woman).await;
+    submit(&browser, "audit-filter", "#entries-heading").await;
+    let entries = browser.text_of("tbody").await;
+    let officer = &browser.test.world.actor("cp.officer").user.display_name;
+    assert!(entries.contains("تسجيل شخص") && entries.contains(officer.as_str()), "{entries}");
+    check(&browser, &format!("{prefix}18-audit")).await;
+    submit(&browser, "verify", "#verification").await;
+    assert!(browser.text_of("#verification").await.starts_with("السجل سليم"));
+    assert_eq!(browser.text_of("#head-signature").await, "صحيح");
 });
 
 /// Step 1 in English: the language is one click away and stays chosen for the user.
@@ -314,3 +330,75 @@ async fn intake_and_referral_in_english() {
     assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some(Lang::En.code()));
     intake_and_referral(&browser, Lang::En, "en-").await;
 }
+
+on_both_databases!(administrator_in_arabic, |browser: Browser| async move {
+    let prefix = if browser.test.schema.is_some() { "pg-" } else { "" };
+    // A case the administrator must not be able to read.
+    let officer = browser.test.world.actor("cp.officer").user.id;
+    let case = browser.test.fixture_case("CP", "CP.HQ", officer, None, None, &[], "domestic_violence").await;
+
+    // Step 8. An office: a code in Arabic letters and a missing English name are named.
+    sign_in(&browser, "cp.admin").await;
+    assert_eq!(browser.current_path().await, "/admin/offices");
+    check(&browser, &format!("{prefix}20-offices")).await;
+    browser.fill("#f-code", "الريان").await;
+    browser.fill("#f-name_ar", "مركز شرطة الريان المجتمعية").await;
+    submit(&browser, "office", ".error-summary").await;
+    assert!(browser.exists("#f-code-error").await && browser.exists("#f-name_en-error").await);
+    assert_eq!(browser.attr_of("#f-name_ar", "value").await.as_deref(), Some("مركز شرطة الريان المجتمعية"));
+    check(&browser, &format!("{prefix}21-office-errors")).await;
+    browser.fill("#f-code", "RAYYAN").await;
+    browser.fill("#f-name_en", "Al Rayyan community police").await;
+    submit(&browser, "office", "#added").await;
+    assert!(browser.text_of("tbody").await.contains("RAYYAN"));
+
+    // A user with two-factor sign-in: a short password is refused first.
+    browser.goto("/admin/users").await;
+    browser.fill("#f-username", "cp.officer2").await;
+    browser.fill("#f-display_name", "الملازم هند السليطي").await;
+    browser.fill("#f-password", "short").await;
+    browser.click("input[name=\"roles\"][value=\"police_officer\"]").await;
+    submit(&browser, "user", "#f-password-error").await;
+    assert_eq!(browser.attr_of("#f-username", "value").await.as_deref(), Some("cp.officer2"));
+    check(&browser, &format!("{prefix}22-user-errors")).await;
+    browser.fill("#f-password", "a long enough passphrase").await;
+    let offices = browser.find_all("input[name=\"office_ids\"]").await;
+    offices[0].click().await.expect("an office to tick");
+    submit(&browser, "user", "#added").await;
+    assert!(browser.text_of("tbody").await.contains("cp.officer2"));
+
+    // A new protocol version between the police and Aman, started from the current one.
+    browser.goto("/admin/protocols").await;
+    browser.select("#f-agency_b_id", &browser.test.world.agency("AMAN").id.to_string()).await;
+    browser.fill("#f-document_ref", "MOI-AMAN/2026/7").await;
+    browser.fill("[name=\"deadline.high.receive\"]", "ساعة").await;
+    submit(&browser, "protocol", ".error-summary").await;
+    assert!(browser.exists("#f-deadline-high-receive-error").await);
+    check(&browser, &format!("{prefix}23-protocol-errors")).await;
+    browser.fill("[name=\"deadline.high.receive\"]", "١").await;
+    submit(&browser, "protocol", "#added").await;
+    assert!(browser.text_of("tbody tr").await.contains('2'), "version 2 is listed first");
+
+    // And the administrator reads no case.
+    browser.goto(&format!("/cases/{case}")).await;
+    assert_eq!(browser.text_of("h1").await, "غير موجود");
+    browser.goto("/cases").await;
+    assert_eq!(browser.text_of("h1").await, "غير مسموح");
+    check(&browser, &format!("{prefix}24-admin-no-cases")).await;
+
+    // The new user signs in: the password, then enrolment in two-factor sign-in.
+    sign_out(&browser).await;
+    browser.goto("/sign-in").await;
+    browser.fill("#f-username", "cp.officer2").await;
+    browser.fill("#f-password", "a long enough passphrase").await;
+    submit(&browser, "sign-in", "#enrol").await;
+    check(&browser, &format!("{prefix}25-enrol")).await;
+    let secret = browser.text_of("main code").await;
+    let secret = sila_app::auth::totp::from_base32(&secret).expect("the key shown is base32");
+    let now = browser.test.app.now().as_second();
+    browser.fill("#f-code", "000000").await;
+    submit(&browser, "enrol", "#f-code-error").await;
+    browser.fill("#f-code", &sila_app::auth::totp::code_at(&secret, now)).await;
+    submit(&browser, "enrol", "#sign-out").await;
+    assert_eq!(browser.current_path().await, "/intake");
+});

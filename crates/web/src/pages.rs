@@ -16,6 +16,7 @@
 mod admin;
 mod assets;
 mod audit;
+mod case_steps;
 mod cases;
 mod dates;
 mod forms;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sign_in::routes())
         .merge(intake::routes())
         .merge(cases::routes())
+        .merge(case_steps::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
         .merge(audit::routes())
@@ -350,4 +352,51 @@ pub fn urlencode(text: &str) -> String {
 /// the browser elsewhere).
 pub fn local_path(path: &str) -> Option<&str> {
     (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::{ARABIC, ENGLISH, keys};
+
+    /// Every message key written literally in a page's code or template exists in both
+    /// catalogs (keys built at run time are caught by the browser tests, which fail on
+    /// any `⟦key⟧` shown).
+    #[test]
+    fn every_literal_key_of_the_pages_is_in_both_catalogs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = vec![std::fs::read_to_string(root.join("src/pages.rs")).expect("the pages module")];
+        for dir in ["src/pages", "templates"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("the directory is there") {
+                let path = entry.expect("an entry").path();
+                sources.push(std::fs::read_to_string(&path).expect("a text file"));
+            }
+        }
+        let arabic = keys(ARABIC);
+        let english = keys(ENGLISH);
+        let mut used = std::collections::BTreeSet::new();
+        for source in &sources {
+            for call in [".t(\"", ".t1(\"", "Ui::new(&state, &viewer, \"", "Ui::anonymous(&state, lang, \""] {
+                for piece in source.split(call).skip(1) {
+                    let key: String = piece.chars().take_while(|ch| *ch != '"').collect();
+                    if !key.is_empty() && !key.starts_with('/') {
+                        used.insert(key);
+                    }
+                }
+            }
+        }
+        assert!(used.len() > 150, "the scan finds the pages' keys ({})", used.len());
+        for key in &used {
+            assert!(arabic.contains(key), "{key} is missing from ar.ftl");
+            assert!(english.contains(key), "{key} is missing from en.ftl");
+        }
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(super::local_path("/cases/1"), Some("/cases/1"));
+        assert_eq!(super::local_path("//evil.example/x"), None);
+        assert_eq!(super::local_path("https://evil.example/"), None);
+        assert_eq!(super::local_path("/\\evil.example"), None);
+        assert_eq!(super::urlencode("/intake?q=نورة"), "/intake%3Fq%3D%D9%86%D9%88%D8%B1%D8%A9");
+    }
 }
