@@ -239,6 +239,7 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
         add(("/admin/offices", "nav-offices"));
         add(("/admin/users", "nav-users"));
         add(("/admin/protocols", "nav-protocols"));
+        add(("/admin/directory", "nav-directory"));
     }
     if has(Role::Auditor) {
         add(("/audit", "nav-audit"));

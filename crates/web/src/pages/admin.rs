@@ -25,6 +25,54 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/offices", get(offices_page).post(create_office))
         .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/protocols", get(protocols_page).post(create_protocol))
+        .route("/admin/directory", get(directory_page))
+}
+
+/// The agencies that work together and the case categories, as seeded (read only: a
+/// new agency or category comes with a new agreement and a release).
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage<'a> {
+    ui: Ui<'a>,
+    agencies: Vec<(String, String, String, String)>,
+    categories: Vec<(String, String, String, bool)>,
+}
+
+async fn directory_page(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let fail = fail(&state, &viewer);
+    administrator(&viewer).map_err(&fail)?;
+    let ui = Ui::new(&state, &viewer, "/admin/directory", "admin-directory-title");
+    let agencies = state
+        .app
+        .agencies(&viewer.actor)
+        .await
+        .map_err(&fail)?
+        .iter()
+        .map(|agency| {
+            (
+                agency.code.clone(),
+                agency.name_ar.clone(),
+                agency.name_en.clone(),
+                ui.t(&format!("agency-kind-{}", agency.kind.code())),
+            )
+        })
+        .collect();
+    let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
+    let categories = taxonomy
+        .all()
+        .iter()
+        .map(|category| {
+            let name = ui.pick(&category.name_ar, &category.name_en).to_string();
+            let parent = category
+                .parent
+                .as_deref()
+                .and_then(|code| taxonomy.get(code))
+                .map(|parent| ui.pick(&parent.name_ar, &parent.name_en).to_string())
+                .unwrap_or_default();
+            (category.code.clone(), name, parent, category.active)
+        })
+        .collect();
+    Ok(super::render(&DirectoryPage { ui, agencies, categories }))
 }
 
 /// A directory page: a table and the form that adds to it.

@@ -312,7 +312,9 @@ async fn build_case_page<'a>(
     };
     let note = match note {
         Some(form) => Some(form),
-        None if !view.shredded => Some(note_form(&ui, &id.to_string(), &FormData::default())),
+        None if !view.shredded => {
+            Some(note_form(&ui, &id.to_string(), &FormData::default(), &colleagues, &viewer.actor))
+        }
         None => None,
     };
     Ok(CasePage {
@@ -475,10 +477,21 @@ async fn assign(
     }
 }
 
-fn note_form(ui: &Ui<'_>, case: &str, data: &FormData) -> Form {
+fn note_form(
+    ui: &Ui<'_>,
+    case: &str,
+    data: &FormData,
+    colleagues: &[sila_domain::agency::User],
+    actor: &Actor,
+) -> Form {
     let levels = [NoteLevel::Team, NoteLevel::Restricted, NoteLevel::Sealed]
         .map(|level| (level.code().to_string(), ui.t(&format!("note-level-{}", level.code()))))
         .to_vec();
+    let readers: Vec<(String, String)> = colleagues
+        .iter()
+        .filter(|user| !user.disabled && user.id != actor.user.id && works_cases_or_manages(user))
+        .map(|user| (user.id.to_string(), user.display_name.clone()))
+        .collect();
     Form::post("note", &format!("/cases/{case}/notes"), ui.t("note-submit"))
         .legend(ui.t("note-title"))
         .field(
@@ -486,6 +499,16 @@ fn note_form(ui: &Ui<'_>, case: &str, data: &FormData) -> Form {
                 .hint(ui.t("note-level-hint")),
         )
         .field(Field::textarea("text", ui.t("field-text"), data.text("text")).required())
+        .field(
+            Field::checkboxes("readers", ui.t("field-readers"), readers, &data.all("readers"))
+                .hint(ui.t("note-readers-hint")),
+        )
+}
+
+/// Those who may be named readers of a restricted note: the centre's case workers and
+/// managers, and the police's officers and supervisors.
+fn works_cases_or_manages(user: &sila_domain::agency::User) -> bool {
+    user.roles.iter().any(|role| !matches!(role, Role::Administrator | Role::Auditor | Role::Analyst))
 }
 
 async fn add_note(
@@ -498,14 +521,24 @@ async fn add_note(
     let case = case_id(&state, &viewer, &id)?;
     match state
         .app
-        .add_note(&viewer.actor, case, &data.text("level"), &data.text("text"), &[], &RequestContext::default())
+        .add_note(
+            &viewer.actor,
+            case,
+            &data.text("level"),
+            &data.text("text"),
+            &data.all("readers"),
+            &RequestContext::default(),
+        )
         .await
     {
         Ok(_) => Ok(see_other(&format!("/cases/{case}#notes"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "case-title");
             let status = crate::error::ApiError::from(error.clone()).status;
-            let form = note_form(&ui, &case.to_string(), &data).with_error(&ui, error, &same);
+            let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
+            let form =
+                note_form(&ui, &case.to_string(), &data, &colleagues, &viewer.actor)
+                    .with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
             let page = build_case_page(&state, &viewer, ui, case, None, Some(form)).await?;
             Ok(render_with(status, &page))
         }

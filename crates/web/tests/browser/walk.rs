@@ -245,6 +245,24 @@ on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
     assert_eq!(browser.text_of("#case-assigned").await, worker.display_name);
     check(&browser, &format!("{prefix}13-centre-case")).await;
 
+    // The caseworker finds it among her cases and writes a restricted note: without a
+    // named reader it is refused, naming the field; with her manager it is kept.
+    browser.test.clock.advance(SignedDuration::from_mins(5));
+    sign_out(&browser).await;
+    sign_in(&browser, "aman.caseworker").await;
+    assert_eq!(browser.current_path().await, "/cases");
+    browser.click("tbody tr a").await;
+    browser.wait_for("#note").await;
+    browser.click("input[name=\"level\"][value=\"restricted\"]").await;
+    browser.fill("#f-text", "تخشى أن يعرف الزوج مكان إقامة أهلها.").await;
+    submit(&browser, "note", "#f-readers-error").await;
+    assert_eq!(browser.text_of("#f-text").await, "تخشى أن يعرف الزوج مكان إقامة أهلها.");
+    let manager = browser.test.world.actor("aman.manager").user.id.to_string();
+    browser.click(&format!("input[name=\"readers\"][value=\"{manager}\"]")).await;
+    submit(&browser, "note", ".note").await;
+    assert!(browser.text_of(".note").await.contains("تخشى أن يعرف الزوج"));
+    check(&browser, &format!("{prefix}13b-caseworker-note")).await;
+
     // Step 4. The officer sees "accepted", then "in progress", then "completed —
     // resolved", with dates, and nothing of the centre's case.
     let officer_sees = |status: &'static str, shot: &'static str| {
@@ -378,6 +396,12 @@ on_both_databases!(administrator_in_arabic, |browser: Browser| async move {
     browser.fill("[name=\"deadline.high.receive\"]", "١").await;
     submit(&browser, "protocol", "#added").await;
     assert!(browser.text_of("tbody tr").await.contains('2'), "version 2 is listed first");
+
+    // The agencies and the categories, to read.
+    browser.goto("/admin/directory").await;
+    let directory = browser.text_of("main").await;
+    assert!(directory.contains("AMAN") && directory.contains("العنف الأسري"), "{directory}");
+    check(&browser, &format!("{prefix}23b-directory")).await;
 
     // And the administrator reads no case.
     browser.goto(&format!("/cases/{case}")).await;
