@@ -279,7 +279,8 @@ async fn build_case_page<'a>(
     let view: CaseView = state.app.case(&viewer.actor, id).await.map_err(&fail)?;
     let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
     let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
-    let (agencies, offices) = directory(state, viewer).await.map_err(&fail)?;
+    let names = directory(state, viewer).await.map_err(&fail)?;
+    let agencies = &names.0;
     let name_of = |user: Option<sila_domain::ids::UserId>| {
         user.and_then(|id| colleagues.iter().find(|colleague| colleague.id == id))
             .map(|colleague| colleague.display_name.clone())
@@ -361,12 +362,8 @@ async fn build_case_page<'a>(
                 (agency, classes.join(ui.pick("، ", ", ")), state)
             })
             .collect(),
-        referrals: view
-            .referrals
-            .iter()
-            .map(|referral| referral_row(&ui, referral, &offices, state.app.now()))
-            .collect(),
-        origin: view.origin.as_ref().map(|referral| referral_row(&ui, referral, &offices, state.app.now())),
+        referrals: view.referrals.iter().map(|referral| referral_row(&ui, referral, &names, state.app.now())).collect(),
+        origin: view.origin.as_ref().map(|referral| referral_row(&ui, referral, &names, state.app.now())),
         notes,
         events: view
             .events

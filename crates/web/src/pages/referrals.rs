@@ -31,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals/{id}/transitions", post(transition))
 }
 
+/// The agencies and offices, for their names.
+pub type Directory = (Vec<sila_domain::agency::Agency>, Vec<Office>);
+
 /// A deadline is "due soon" within this time.
 const DUE_SOON: SignedDuration = SignedDuration::from_hours(4);
 
@@ -60,14 +63,10 @@ pub struct ReferralRow {
 }
 
 /// The row of a referral for the viewer's side.
-pub fn referral_row(ui: &Ui<'_>, view: &ReferralView, offices: &[Office], now: Timestamp) -> ReferralRow {
+pub fn referral_row(ui: &Ui<'_>, view: &ReferralView, directory: &Directory, now: Timestamp) -> ReferralRow {
     let referral = &view.referral;
     let other = if view.side == Side::Receiver { referral.from_office_id } else { referral.to_office_id };
-    let office = offices
-        .iter()
-        .find(|office| office.id == other)
-        .map(|office| ui.pick(&office.name_ar, &office.name_en).to_string())
-        .unwrap_or_default();
+    let office = office_name(ui, &directory.1, &directory.0, other);
     let pending = if referral.status.is_terminal() {
         None
     } else {
@@ -107,13 +106,13 @@ struct ListPage<'a> {
 async fn list(state: AppState, viewer: Viewer, referral_box: ReferralBox) -> PageResult {
     let fail = fail(&state, &viewer);
     let page = state.app.list_referrals(&viewer.actor, referral_box, None, None, Some(100)).await.map_err(&fail)?;
-    let (_, offices) = directory(&state, &viewer).await.map_err(&fail)?;
+    let names = directory(&state, &viewer).await.map_err(&fail)?;
     let incoming = referral_box == ReferralBox::Incoming;
     let (here, title) =
         if incoming { ("/referrals/incoming", "incoming-title") } else { ("/referrals/outgoing", "outgoing-title") };
     let ui = Ui::new(&state, &viewer, here, title);
     let now = state.app.now();
-    let mut rows: Vec<ReferralRow> = page.items.iter().map(|view| referral_row(&ui, view, &offices, now)).collect();
+    let mut rows: Vec<ReferralRow> = page.items.iter().map(|view| referral_row(&ui, view, &names, now)).collect();
     if incoming {
         // The desk works the nearest deadline first; closed ones go last.
         rows.sort_by_key(|row| (row.due_at.is_none(), row.due_at));
@@ -282,13 +281,14 @@ async fn build<'a>(
     tried: Option<(&str, &FormData, AppError)>,
 ) -> Result<ReferralPage<'a>, Response> {
     let fail = fail(state, viewer);
-    let (agencies, offices) = directory(state, viewer).await.map_err(&fail)?;
+    let names = directory(state, viewer).await.map_err(&fail)?;
+    let (agencies, offices) = (&names.0, &names.1);
     let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
     let here = if view.side == Side::Receiver { "/referrals/incoming" } else { "/referrals/outgoing" };
     let ui = Ui::new(state, viewer, here, "referral-title");
     let referral = &view.referral;
     let now = state.app.now();
-    let mut forms = action_forms(&ui, view, &offices, &agencies, tried.as_ref().map(|(to, data, _)| (*to, *data)));
+    let mut forms = action_forms(&ui, view, offices, agencies, tried.as_ref().map(|(to, data, _)| (*to, *data)));
     if let Some((to, _, error)) = tried
         && let Some(form) = forms.iter_mut().find(|form| form.id == format!("to-{to}"))
     {
@@ -314,10 +314,10 @@ async fn build<'a>(
         })
         .collect();
     Ok(ReferralPage {
-        row: referral_row(&ui, view, &offices, now),
+        row: referral_row(&ui, view, &names, now),
         receiver: view.side == Side::Receiver,
-        from: office_name(&ui, &offices, &agencies, referral.from_office_id),
-        to: office_name(&ui, &offices, &agencies, referral.to_office_id),
+        from: office_name(&ui, offices, agencies, referral.from_office_id),
+        to: office_name(&ui, offices, agencies, referral.to_office_id),
         reason: referral.reason.as_ref().map(|text| text.as_str().to_string()).unwrap_or_default(),
         status_reason: referral.status_reason.as_ref().map(|text| text.as_str().to_string()).unwrap_or_default(),
         classes: referral.data_classes.iter().map(|class| ui.t(&format!("class-{}", class.code()))).collect(),

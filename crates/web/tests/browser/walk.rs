@@ -426,3 +426,86 @@ on_both_databases!(administrator_in_arabic, |browser: Browser| async move {
     submit(&browser, "enrol", "#sign-out").await;
     assert_eq!(browser.current_path().await, "/intake");
 });
+
+/// Every page of every role, in both languages, on the demo's cases: axe, raw keys,
+/// overflow at 768 px, screenshots (`sweep-<lang>-…`).
+async fn sweep(lang: Lang) {
+    let browser = Browser::start_in(Backend::Sqlite, lang.code()).await;
+    sila_app::demo::seed_cases(&browser.test.app, &browser.test.world).await.expect("the demo cases seed");
+    let first_link = |prefix: &'static str| {
+        let browser = &browser;
+        async move {
+            let script = format!(
+                "const a = document.querySelector('main a[href^=\"{prefix}\"]'); return a ? a.getAttribute('href') : null"
+            );
+            let found = browser.execute(&script, vec![]).await;
+            let here = browser.current_path().await;
+            found.as_str().unwrap_or_else(|| panic!("a link to {prefix} on {here}")).to_string()
+        }
+    };
+    let pages: [(&str, Vec<&str>); 5] = [
+        (
+            "cp.officer",
+            vec![
+                "/intake",
+                "/intake?q=Ghalia+Al-Buainain",
+                "/persons/new",
+                "/cases?assigned=all",
+                "case",
+                "case/risk",
+                "case/consent",
+                "case/refer",
+                "/referrals/outgoing",
+                "referral",
+            ],
+        ),
+        ("aman.desk", vec!["/referrals/incoming", "referral", "/cases?assigned=all", "case"]),
+        ("aman.caseworker", vec!["/cases?assigned=all", "case"]),
+        ("cp.auditor", vec!["/audit"]),
+        ("cp.admin", vec!["/admin/offices", "/admin/users", "/admin/protocols", "/admin/directory"]),
+    ];
+    for (user, paths) in pages {
+        browser.test.clock.advance(SignedDuration::from_mins(2));
+        sign_in(&browser, user).await;
+        if lang == Lang::En {
+            browser.click("#language-switch").await;
+            browser.wait_for("html[lang=\"en\"]").await;
+        }
+        let mut case = String::new();
+        let mut referral = String::new();
+        for path in paths {
+            let target = match path {
+                "case" => case.clone(),
+                "referral" => referral.clone(),
+                other if other.starts_with("case/") => format!("{case}/{}", &other[5..]),
+                other => other.to_string(),
+            };
+            browser.goto(&target).await;
+            assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some(lang.code()), "{target}");
+            if target.starts_with("/cases?") {
+                case = first_link("/cases/0").await;
+            }
+            if target.starts_with("/referrals/outgoing") || target.starts_with("/referrals/incoming") {
+                referral = first_link("/referrals/0").await;
+            }
+            let name = format!(
+                "sweep-{}-{}-{}",
+                lang.code(),
+                user,
+                path.trim_start_matches('/').replace(['/', '?', '=', '+'], "-")
+            );
+            check(&browser, &name).await;
+        }
+        sign_out(&browser).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_in_arabic() {
+    sweep(Lang::Ar).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_in_english() {
+    sweep(Lang::En).await;
+}
