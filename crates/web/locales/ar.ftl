@@ -588,3 +588,4 @@ agency-kind-police = شرطة
 agency-kind-centre = مركز
 agency-kind-authority = جهة مختصة
 note-readers-hint = للملاحظة المقيّدة فقط
+list-older = الأقدم

@@ -588,3 +588,4 @@ agency-kind-police = Police
 agency-kind-centre = Centre
 agency-kind-authority = Competent authority
 note-readers-hint = Only for a restricted note
+list-older = Older ones

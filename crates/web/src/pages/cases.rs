@@ -63,11 +63,25 @@ struct ListPage<'a> {
     rows: Vec<CaseRow>,
     mine: bool,
     can_open: bool,
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct ListQuery {
     assigned: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Rows on one page of a list; the next page starts after the last.
+pub(super) const PAGE_SIZE: i64 = 50;
+
+/// The position a list page starts at, from its `cursor` parameter.
+pub(super) fn page_cursor(
+    state: &AppState,
+    viewer: &Viewer,
+    text: Option<&str>,
+) -> Result<Option<sila_app::Cursor>, Response> {
+    crate::extract::decode_cursor(text).map_err(|error| super::problem_page(state, viewer.lang, Some(viewer), &error))
 }
 
 fn works_cases(actor: &Actor) -> bool {
@@ -84,7 +98,9 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer, Query(query): 
         Some(_) => false,
         None => works_cases(&viewer.actor),
     };
-    let list = CaseListQuery { assigned: mine.then(|| "me".into()), limit: Some(100), ..Default::default() };
+    let cursor = page_cursor(&state, &viewer, query.cursor.as_deref())?;
+    let list =
+        CaseListQuery { assigned: mine.then(|| "me".into()), limit: Some(PAGE_SIZE), cursor, ..Default::default() };
     let page = state.app.list_cases(&viewer.actor, &list).await.map_err(&fail)?;
     let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
     let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
@@ -107,7 +123,10 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer, Query(query): 
         })
         .collect();
     let can_open = viewer.actor.user.has_role(Role::PoliceOfficer);
-    Ok(render(&ListPage { ui, rows, mine, can_open }))
+    let assigned = if mine { "me" } else { "all" };
+    let older = crate::extract::encode_cursor(page.next_cursor)
+        .map(|cursor| format!("/cases?assigned={assigned}&cursor={cursor}"));
+    Ok(render(&ListPage { ui, rows, mine, can_open, older }))
 }
 
 /// A page holding one form.

@@ -4,7 +4,7 @@
 //! first contact and completion, and the officer follows the status — and nothing more.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -101,11 +101,22 @@ struct ListPage<'a> {
     ui: Ui<'a>,
     incoming: bool,
     rows: Vec<ReferralRow>,
+    older: Option<String>,
 }
 
-async fn list(state: AppState, viewer: Viewer, referral_box: ReferralBox) -> PageResult {
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+}
+
+async fn list(state: AppState, viewer: Viewer, referral_box: ReferralBox, query: ListQuery) -> PageResult {
     let fail = fail(&state, &viewer);
-    let page = state.app.list_referrals(&viewer.actor, referral_box, None, None, Some(100)).await.map_err(&fail)?;
+    let cursor = super::cases::page_cursor(&state, &viewer, query.cursor.as_deref())?;
+    let page = state
+        .app
+        .list_referrals(&viewer.actor, referral_box, None, cursor, Some(super::cases::PAGE_SIZE))
+        .await
+        .map_err(&fail)?;
     let names = directory(&state, &viewer).await.map_err(&fail)?;
     let incoming = referral_box == ReferralBox::Incoming;
     let (here, title) =
@@ -117,15 +128,16 @@ async fn list(state: AppState, viewer: Viewer, referral_box: ReferralBox) -> Pag
         // The desk works the nearest deadline first; closed ones go last.
         rows.sort_by_key(|row| (row.due_at.is_none(), row.due_at));
     }
-    Ok(render(&ListPage { ui, incoming, rows }))
+    let older = crate::extract::encode_cursor(page.next_cursor).map(|cursor| format!("{here}?cursor={cursor}"));
+    Ok(render(&ListPage { ui, incoming, rows, older }))
 }
 
-async fn incoming(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    list(state, viewer, ReferralBox::Incoming).await
+async fn incoming(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+    list(state, viewer, ReferralBox::Incoming, query).await
 }
 
-async fn outgoing(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    list(state, viewer, ReferralBox::Outgoing).await
+async fn outgoing(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+    list(state, viewer, ReferralBox::Outgoing, query).await
 }
 
 /// A shared person, as the receiving desk sees them.
