@@ -14,13 +14,16 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod alerts;
 mod assets;
 mod audit;
+mod case_actions;
 mod case_steps;
 mod cases;
 mod dates;
 mod forms;
 mod intake;
+mod person_actions;
 mod referrals;
 mod sign_in;
 
@@ -45,10 +48,13 @@ pub fn routes() -> Router<AppState> {
         .merge(assets::routes())
         .merge(sign_in::routes())
         .merge(intake::routes())
+        .merge(person_actions::routes())
         .merge(cases::routes())
         .merge(case_steps::routes())
+        .merge(case_actions::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
+        .merge(alerts::routes())
         .merge(audit::routes())
 }
 
@@ -234,6 +240,19 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
     }
     if [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor].into_iter().any(has) {
         add(("/cases", "nav-cases"));
+    }
+    let works = [
+        Role::PoliceOfficer,
+        Role::PoliceSupervisor,
+        Role::DeskCoordinator,
+        Role::Caseworker,
+        Role::Psychologist,
+        Role::LegalAdvisor,
+        Role::FamilyCounsellor,
+        Role::CentreManager,
+    ];
+    if works.into_iter().any(has) {
+        add(("/alerts", "nav-alerts"));
     }
     if has(Role::Administrator) {
         add(("/admin/offices", "nav-offices"));

@@ -269,7 +269,7 @@ struct CasePage<'a> {
     assigned: String,
     persons: Vec<CasePersonRow>,
     risk: Option<(String, String, u32)>,
-    consents: Vec<(String, String, String)>,
+    consents: Vec<(String, String, String, Option<String>)>,
     referrals: Vec<ReferralRow>,
     origin: Option<ReferralRow>,
     notes: Vec<NoteRow>,
@@ -281,8 +281,31 @@ struct CasePage<'a> {
 
 async fn case_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
     let id = case_id(&state, &viewer, &id)?;
+    // A case outside the viewer's scope answers as the API does, with the way to ask for
+    // emergency access beside it (shown whether or not the case exists).
+    let view = match state.app.case(&viewer.actor, id).await {
+        Ok(view) => view,
+        Err(error) if !matches!(error, AppError::Forbidden | AppError::NotFound | AppError::Hidden) => {
+            return Err(fail(&state, &viewer)(error));
+        }
+        Err(error) => {
+            let api = crate::error::ApiError::from(error);
+            let ui = Ui::new(
+                &state,
+                &viewer,
+                "/cases",
+                if api.status == axum::http::StatusCode::FORBIDDEN { "page-forbidden" } else { "page-not-found" },
+            );
+            let lead = super::message_of(&state, viewer.lang, &api);
+            let form = super::case_actions::break_glass_form(&ui, &id.to_string(), &FormData::default());
+            return Ok(render_with(
+                api.status,
+                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: None },
+            ));
+        }
+    };
     let ui = Ui::new(&state, &viewer, "/cases", "case-title");
-    let page = build_case_page(&state, &viewer, ui, id, None, None).await?;
+    let page = build_case_page(&state, &viewer, ui, id, Some(view), None, None).await?;
     Ok(render(&page))
 }
 
@@ -291,11 +314,15 @@ async fn build_case_page<'a>(
     viewer: &Viewer,
     ui: Ui<'a>,
     id: CaseId,
+    view: Option<CaseView>,
     assign: Option<Form>,
     note: Option<Form>,
 ) -> Result<CasePage<'a>, Response> {
     let fail = fail(state, viewer);
-    let view: CaseView = state.app.case(&viewer.actor, id).await.map_err(&fail)?;
+    let view: CaseView = match view {
+        Some(view) => view,
+        None => state.app.case(&viewer.actor, id).await.map_err(&fail)?,
+    };
     let taxonomy = state.app.taxonomy().await.map_err(&fail)?;
     let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
     let names = directory(state, viewer).await.map_err(&fail)?;
@@ -378,7 +405,9 @@ async fn build_case_page<'a>(
                 } else {
                     ui.date(consent.terms.expires_on).text
                 };
-                (agency, classes.join(ui.pick("، ", ", ")), state)
+                let withdraw = (police && consent.withdrawn_at.is_none())
+                    .then(|| format!("/consents/{}/withdraw?case={}", consent.id, case.id));
+                (agency, classes.join(ui.pick("، ", ", ")), state, withdraw)
             })
             .collect(),
         referrals: view.referrals.iter().map(|referral| referral_row(&ui, referral, &names, state.app.now())).collect(),
@@ -487,7 +516,7 @@ async fn assign(
             let status = crate::error::ApiError::from(error.clone()).status;
             let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
             let form = assign_form(&ui, &case.to_string(), &colleagues, Some(user)).with_error(&ui, error, &same);
-            let page = build_case_page(&state, &viewer, ui, case, Some(form), None).await?;
+            let page = build_case_page(&state, &viewer, ui, case, None, Some(form), None).await?;
             Ok(render_with(status, &page))
         }
     }
@@ -555,7 +584,7 @@ async fn add_note(
             let form =
                 note_form(&ui, &case.to_string(), &data, &colleagues, &viewer.actor)
                     .with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
-            let page = build_case_page(&state, &viewer, ui, case, None, Some(form)).await?;
+            let page = build_case_page(&state, &viewer, ui, case, None, None, Some(form)).await?;
             Ok(render_with(status, &page))
         }
     }

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Form as Posted, Router};
 use serde::Deserialize;
 use sila_app::persons::{PersonQuery, PersonView};
+use sila_domain::agency::Role;
 use sila_domain::ids::PersonId;
 use sila_domain::person::{Country, PersonRole};
 
@@ -117,7 +118,8 @@ impl SearchQuery {
 /// One search result.
 pub struct Found {
     href: String,
-    card: PersonCard,
+    /// The person found.
+    pub card: PersonCard,
     percent: u32,
     reasons: Vec<String>,
 }
@@ -342,6 +344,8 @@ struct PersonPage<'a> {
     possible: Vec<Found>,
     open_case: Form,
     add_to_case: Option<Form>,
+    merged_into: Option<String>,
+    actions: Vec<Form>,
 }
 
 /// The form that opens a case for the person (its fields are on the next page).
@@ -368,28 +372,44 @@ async fn person_page(
     let view = state.app.person(&viewer.actor, id).await.map_err(&fail)?;
     let ui = Ui::new(&state, &viewer, "/intake", "person-title");
     let registered = query.registered.is_some();
+    let supervises =
+        [Role::PoliceSupervisor, Role::CentreManager].into_iter().any(|role| viewer.actor.user.has_role(role));
     let mut possible = Vec::new();
-    if registered {
-        // Records that may be the same person, found as a search by her name would.
-        let search = PersonQuery {
-            q: Some(view.person.details.name_ar.full()).filter(|name| !name.is_empty()),
-            qid: None,
-            birth_date: view.person.details.birth_date.map(|date| date.to_string()),
-            limit: Some(6),
-        };
-        if search.q.is_some() {
-            let matches = state.app.search_persons(&viewer.actor, &search).await.map_err(&fail)?;
-            possible = matches
-                .iter()
-                .filter(|found| found.person.person.id != id && found.score >= 0.5)
-                .map(|item| found(&ui, &state, viewer.lang, item, None))
-                .collect();
-        }
+    if registered || supervises {
+        possible = possible_duplicates(&state, &viewer, &ui, &view).await.map_err(&fail)?;
     }
     let person = PersonCard::new(&ui, &view);
     let open_case = open_case_form(&ui, &person.id);
     let add_to_case = query.case.as_deref().map(|case| add_to_case_form(&ui, case, &person.id, &FormData::default()));
-    Ok(render(&PersonPage { ui, person, registered, possible, open_case, add_to_case }))
+    let merged_into = view.merged_into.map(|id| format!("/persons/{id}"));
+    let actions =
+        super::person_actions::forms(&ui, &person.id, supervises, view.merged_into.is_some(), &possible, None);
+    Ok(render(&PersonPage { ui, person, registered, possible, open_case, add_to_case, merged_into, actions }))
+}
+
+/// Records that may be the same person, found as a search by her name and birth date
+/// would find them.
+pub async fn possible_duplicates(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui<'_>,
+    view: &PersonView,
+) -> Result<Vec<Found>, sila_app::AppError> {
+    let search = PersonQuery {
+        q: Some(view.person.details.name_ar.full()).filter(|name| !name.is_empty()),
+        qid: None,
+        birth_date: view.person.details.birth_date.map(|date| date.to_string()),
+        limit: Some(6),
+    };
+    if search.q.is_none() {
+        return Ok(Vec::new());
+    }
+    let matches = state.app.search_persons(&viewer.actor, &search).await?;
+    Ok(matches
+        .iter()
+        .filter(|found| found.person.person.id != view.person.id && found.score >= 0.5)
+        .map(|item| found(ui, state, viewer.lang, item, None))
+        .collect())
 }
 
 /// The label of a case person's role.

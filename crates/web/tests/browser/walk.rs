@@ -49,7 +49,20 @@ async fn check(browser: &Browser, name: &str) {
 
 /// Submits form `form` (its button) and waits for `then` on the next page.
 async fn submit(browser: &Browser, form: &str, then: &str) {
-    browser.click(&format!("#{form} button[type=submit]")).await;
+    follow(browser, &format!("#{form} button[type=submit]"), then).await;
+}
+
+/// Clicks `css`, waits until the browser has left the page (a mark put on the old
+/// document is gone), then waits for `then` on the new one — so an element that both
+/// pages have is never found on the old one.
+async fn follow(browser: &Browser, css: &str, then: &str) {
+    browser.execute("window.silaLeaving = true", vec![]).await;
+    browser.click(css).await;
+    let started = std::time::Instant::now();
+    while browser.execute("return window.silaLeaving === true", vec![]).await == true {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "clicking {css} did not leave the page");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     browser.wait_for(then).await;
 }
 
@@ -506,8 +519,7 @@ async fn sweep(lang: Lang) {
             }
             browser.goto("/cases?assigned=all").await;
             assert_eq!(browser.find_all("tbody tr").await.len(), 50);
-            browser.click("#older").await;
-            browser.wait_for("tbody").await;
+            follow(&browser, "#older", "tbody").await;
             assert_eq!(browser.find_all("tbody tr").await.len(), 10, "the rest of the 60");
             assert!(!browser.exists("#older").await);
             browser.goto("/cases?assigned=all&cursor=not-a-cursor").await;
@@ -526,3 +538,103 @@ async fn every_page_in_arabic() {
 async fn every_page_in_english() {
     sweep(Lang::En).await;
 }
+
+on_both_databases!(rarer_steps_in_arabic, |browser: Browser| async move {
+    let prefix = if browser.test.schema.is_some() { "pg-" } else { "" };
+    let test = &browser.test;
+    let officer = test.world.actor("cp.officer").user.id;
+    let woman = test.fixture_person("CP", officer).await;
+    let case = test.fixture_case("CP", "CP.HQ", officer, None, None, &[woman], "domestic_violence").await;
+    let elsewhere = test.fixture_case("CP", "CP.WAKRA", officer, None, None, &[], "domestic_violence").await;
+
+    // Consent recorded, then withdrawn: without the confirmation nothing happens.
+    sign_in(&browser, "cp.officer").await;
+    browser.goto(&format!("/cases/{case}/consent")).await;
+    browser.select("#f-recipient_agency_id", &test.world.agency("AMAN").id.to_string()).await;
+    tick_only(&browser, "data_classes", &["identity", "summary"]).await;
+    submit(&browser, "consent", "#do-refer").await;
+    browser.click("#steps-heading ~ ol ul li a").await;
+    browser.wait_for("#withdraw").await;
+    browser.fill("#f-reason", "اتصلت وطلبت إيقاف المشاركة.").await;
+    submit(&browser, "withdraw", "#f-confirm-error").await;
+    check(&browser, &format!("{prefix}30-withdraw-unconfirmed")).await;
+    browser.click("#f-confirm").await;
+    submit(&browser, "withdraw", "#do-refer").await;
+    assert!(browser.text_of("#steps-heading ~ ol ul li").await.contains("مسحوبة"));
+
+    // Transfer to the prosecution: the category is "centre first", so it is refused
+    // with the rule's message on the form, until a supervisor records a bypass.
+    browser.click("#do-transfer").await;
+    browser.wait_for("#transfer").await;
+    assert!(!browser.exists("#bypass").await, "an officer records no bypass");
+    let prosecution = test.world.agency("PP").id.to_string();
+    browser.select("#f-authority_agency_id", &prosecution).await;
+    browser.click("input[name=\"data_classes\"][value=\"summary\"]").await;
+    browser.click("#f-confirm").await;
+    submit(&browser, "transfer", ".error-summary").await;
+    let refused = browser.text_of("#transfer .error-summary").await;
+    assert!(refused.contains("المركز"), "the centre-first rule is named: {refused}");
+    check(&browser, &format!("{prefix}31-transfer-refused")).await;
+    sign_out(&browser).await;
+    sign_in(&browser, "cp.supervisor").await;
+    browser.goto(&format!("/cases/{case}/transfer")).await;
+    browser.click("input[name=\"ground\"][value=\"immediate_danger\"]").await;
+    browser.fill("#f-note", "تهديد بالقتل موثق في البلاغ.").await;
+    browser.click("#bypass #f-confirm").await;
+    submit(&browser, "bypass", "#transfer").await;
+    browser.select("#f-authority_agency_id", &prosecution).await;
+    browser.click("input[name=\"data_classes\"][value=\"summary\"]").await;
+    browser.click("#transfer #f-confirm").await;
+    submit(&browser, "transfer", "#case-status").await;
+    assert_eq!(browser.text_of("#case-status").await, "محال إلى جهة مختصة");
+    check(&browser, &format!("{prefix}32-transferred")).await;
+
+    // Emergency access: a case of another station is closed to the supervisor, who
+    // may open it for a while with a reason; the managers are alerted.
+    browser.goto(&format!("/cases/{elsewhere}")).await;
+    browser.wait_for("#break-glass").await;
+    check(&browser, &format!("{prefix}33-break-glass")).await;
+    browser.fill("#f-reason", "قصير").await;
+    browser.click("#f-confirm").await;
+    submit(&browser, "break-glass", "#f-reason-error").await;
+    browser.fill("#f-reason", "بلاغ عاجل الليلة عن الشخص نفسه في محطة الوكرة.").await;
+    // The confirmation stays ticked from the refused try, like everything typed.
+    assert_eq!(browser.execute("return document.querySelector('#f-confirm').checked", vec![]).await, true);
+    submit(&browser, "break-glass", "#case-reference").await;
+    browser.goto("/alerts").await;
+    check(&browser, &format!("{prefix}34-alerts")).await;
+
+    // Two records of one woman, registered twice at the desk: the supervisor merges the
+    // second into the first (after confirming), and can undo it from the second.
+    let officer_actor = test.world.actor("cp.officer").clone();
+    let input = sila_domain::person::PersonInput {
+        first_name_ar: Some("مريم".into()),
+        father_name_ar: Some("خالد".into()),
+        family_name_ar: Some("النعيمي".into()),
+        sex: Some("female".into()),
+        birth_date: Some("1988-03-02".into()),
+        ..Default::default()
+    };
+    let context = sila_app::RequestContext::default();
+    let first = test.app.register_person(&officer_actor, &input, &context).await.expect("registered").person.person.id;
+    let second = test.app.register_person(&officer_actor, &input, &context).await.expect("registered").person.person.id;
+    browser.goto(&format!("/persons/{first}")).await;
+    browser.click(&format!("input[name=\"duplicate_id\"][value=\"{second}\"]")).await;
+    submit(&browser, "merge", "#f-confirm-error").await;
+    check(&browser, &format!("{prefix}35-merge-unconfirmed")).await;
+    browser.click(&format!("input[name=\"duplicate_id\"][value=\"{second}\"]")).await;
+    browser.click("#merge #f-confirm").await;
+    submit(&browser, "merge", "#conflict").await;
+    browser.goto(&format!("/persons/{second}")).await;
+    assert!(browser.exists("#merged-into").await, "the duplicate says where her history went");
+    browser.click("#unmerge #f-confirm").await;
+    submit(&browser, "unmerge", "#conflict").await;
+    assert!(!browser.exists("#merged-into").await);
+
+    // Conflict of interest: the supervisor declares he knows her, and her case closes.
+    browser.goto(&format!("/persons/{woman}")).await;
+    browser.click("#conflict #f-confirm").await;
+    submit(&browser, "conflict", "#sign-out").await;
+    browser.goto(&format!("/cases/{case}")).await;
+    assert!(browser.exists("#break-glass").await, "her case is closed to him now");
+});
