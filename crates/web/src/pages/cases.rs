@@ -333,7 +333,8 @@ async fn build_case_page<'a>(
             .unwrap_or_default()
     };
     let case = &view.case;
-    let police = case.kind == CaseKind::Police;
+    // The officer's steps apply to an open police case only.
+    let police = case.kind == CaseKind::Police && case.status == sila_domain::case::CaseStatus::Open;
     // Notes are read (and audited) only where the viewer may read them at all.
     let notes = match state.app.notes(&viewer.actor, id).await {
         Ok(notes) => notes
@@ -352,7 +353,7 @@ async fn build_case_page<'a>(
     let desk = viewer.actor.user.has_role(Role::DeskCoordinator) || viewer.actor.user.has_role(Role::CentreManager);
     let assign = match assign {
         Some(form) => Some(form),
-        None if !police && desk && case.status == sila_domain::case::CaseStatus::Open => {
+        None if case.kind != CaseKind::Police && desk && case.status == sila_domain::case::CaseStatus::Open => {
             Some(assign_form(&ui, &id.to_string(), &colleagues, case.assigned_user_id.map(|id| id.to_string())))
         }
         None => None,

@@ -587,6 +587,7 @@ on_both_databases!(rarer_steps_in_arabic, |browser: Browser| async move {
     browser.click("#transfer #f-confirm").await;
     submit(&browser, "transfer", "#case-status").await;
     assert_eq!(browser.text_of("#case-status").await, "محال إلى جهة مختصة");
+    assert!(!browser.exists("#do-refer").await, "a transferred case has no next steps");
     check(&browser, &format!("{prefix}32-transferred")).await;
 
     // Emergency access: a case of another station is closed to the supervisor, who
