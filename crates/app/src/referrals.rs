@@ -322,9 +322,28 @@ impl App {
                     limit,
                 })
                 .await?;
+            // The cases each referral's decision needs, loaded together.
+            let wanted: Vec<CaseId> = page
+                .items
+                .iter()
+                .flat_map(|referral| {
+                    let source = (actor.agency.id == referral.from_agency_id).then_some(referral.case_id);
+                    let centre = referral.centre_case_id.filter(|_| actor.agency.id == referral.to_agency_id);
+                    source.into_iter().chain(centre)
+                })
+                .collect();
+            let cases = tx.cases_for_decisions(&wanted).await?;
             let mut items = Vec::with_capacity(page.items.len());
             for referral in page.items {
-                let related = related_cases(&mut tx, actor, &referral).await?;
+                let related = Related {
+                    source: (actor.agency.id == referral.from_agency_id)
+                        .then(|| cases.get(&referral.case_id).cloned())
+                        .flatten(),
+                    centre: referral
+                        .centre_case_id
+                        .filter(|_| actor.agency.id == referral.to_agency_id)
+                        .and_then(|id| cases.get(&id).cloned()),
+                };
                 if self.verdict(actor, Action::ReadReferral, related.resource(&referral)).allowed {
                     audit.subject(SubjectKind::Referral, referral.id);
                     let side = side_of(actor, &referral);

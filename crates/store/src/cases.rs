@@ -107,6 +107,45 @@ impl Tx {
         Ok(Some(case))
     }
 
+    /// The cases with these ids, for authorisation decisions about many records at once
+    /// (a list of referrals): every field but the narrative, which stays sealed.
+    pub async fn cases_for_decisions(
+        &mut self,
+        ids: &[CaseId],
+    ) -> Result<std::collections::HashMap<CaseId, (Case, Vec<sila_domain::ids::PersonId>)>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(found);
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|index| format!("${index}")).collect();
+        let list = placeholders.join(", ");
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({list})"));
+        let mut query = sqlx::query(sql);
+        for id in ids {
+            query = query.bind(id_text(*id));
+        }
+        for row in query.fetch_all(&mut *self.transaction).await? {
+            let mut case = case_from(&Columns::new(&row, "cases"))?;
+            case.narrative = None;
+            found.insert(case.id, (case, Vec::new()));
+        }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT case_id, person_id FROM case_persons WHERE case_id IN ({list}) ORDER BY case_id, person_id"
+        ));
+        let mut query = sqlx::query(sql);
+        for id in ids {
+            query = query.bind(id_text(*id));
+        }
+        for row in query.fetch_all(&mut *self.transaction).await? {
+            let columns = Columns::new(&row, "case_persons");
+            let case: CaseId = columns.id("case_id")?;
+            if let Some((_, persons)) = found.get_mut(&case) {
+                persons.push(columns.id("person_id")?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn seal_narrative(&mut self, case: &Case) -> Result<Option<Vec<u8>>, StoreError> {
         match &case.narrative {
             Some(text) => Ok(Some(self.seal(case.id.as_uuid(), "narrative", text.as_str()).await?)),

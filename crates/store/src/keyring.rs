@@ -55,6 +55,38 @@ impl Tx {
         Ok(key)
     }
 
+    /// Unwraps the data keys of several owners with one query (a list page opening many
+    /// records); owners without a key are left to `data_key`.
+    pub(crate) async fn prefetch_data_keys(&mut self, owners: &[Uuid]) -> Result<(), StoreError> {
+        let missing: Vec<&Uuid> = owners.iter().filter(|owner| !self.data_keys.contains_key(owner)).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = (1..=missing.len()).map(|index| format!("${index}")).collect();
+        let sql = format!(
+            "SELECT owner_id, master_key_id, wrapped, shredded_at FROM data_keys WHERE owner_id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for owner in &missing {
+            query = query.bind(owner.hyphenated().to_string());
+        }
+        for row in query.fetch_all(&mut *self.transaction).await? {
+            let columns = Columns::new(&row, "data_keys");
+            let owner = Uuid::try_parse(&columns.opt_text("owner_id")?.unwrap_or_default())
+                .map_err(|_| StoreError::Corrupt { table: "data_keys", column: "owner_id" })?;
+            let key = if columns.opt_int("shredded_at")?.is_some() {
+                None
+            } else {
+                let master_id = columns.opt_text("master_key_id")?.unwrap_or_default();
+                let wrapped = columns.bytes("wrapped")?;
+                Some(Arc::new(self.keys.unwrap(owner, &master_id, &wrapped).map_err(vault_error)?))
+            };
+            self.data_keys.insert(owner, key);
+        }
+        Ok(())
+    }
+
     /// Seals text as `field` of `owner` (creating the owner's data key if needed).
     pub(crate) async fn seal(&mut self, owner: Uuid, field: &str, plaintext: &str) -> Result<Vec<u8>, StoreError> {
         let key = self.data_key(owner, true).await?.ok_or(StoreError::Shredded)?;

@@ -203,9 +203,16 @@ impl Tx {
             query = query.bind(at);
         }
         let rows = query.fetch_all(&mut *self.transaction).await?;
-        let mut items = Vec::with_capacity(rows.len());
+        // One query each for the rows' data classes and data keys, not one per row.
+        let mut ids = Vec::with_capacity(rows.len());
         for row in &rows {
-            items.push(self.referral_from(row).await?);
+            ids.push(Columns::new(row, "referrals").id::<ReferralId>("id")?);
+        }
+        self.prefetch_data_keys(&ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>()).await?;
+        let mut classes = self.data_classes_of(&ids).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (row, id) in rows.iter().zip(&ids) {
+            items.push(self.referral_with(row, classes.remove(id).unwrap_or_default()).await?);
         }
         let next_cursor = if items.len() > usize::try_from(limit).unwrap_or(100) {
             items.pop();
@@ -216,17 +223,44 @@ impl Tx {
         Ok(Page { items, next_cursor })
     }
 
+    /// The data classes of several referrals, in one query.
+    async fn data_classes_of(
+        &mut self,
+        ids: &[ReferralId],
+    ) -> Result<std::collections::HashMap<ReferralId, BTreeSet<DataClass>>, StoreError> {
+        let mut found: std::collections::HashMap<ReferralId, BTreeSet<DataClass>> = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(found);
+        }
+        let list: Vec<String> = (1..=ids.len()).map(|index| format!("${index}")).collect();
+        let sql = format!(
+            "SELECT referral_id, data_class FROM referral_data_classes WHERE referral_id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id_text(*id));
+        }
+        for row in query.fetch_all(&mut *self.transaction).await? {
+            let columns = Columns::new(&row, "referral_data_classes");
+            found.entry(columns.id("referral_id")?).or_default().insert(columns.code("data_class", DataClass::parse)?);
+        }
+        Ok(found)
+    }
+
     async fn referral_from(&mut self, row: &sqlx::any::AnyRow) -> Result<Referral, StoreError> {
+        let id: ReferralId = Columns::new(row, "referrals").id("id")?;
+        let classes = self.data_classes_of(&[id]).await?.remove(&id).unwrap_or_default();
+        self.referral_with(row, classes).await
+    }
+
+    async fn referral_with(
+        &mut self,
+        row: &sqlx::any::AnyRow,
+        data_classes: BTreeSet<DataClass>,
+    ) -> Result<Referral, StoreError> {
         let columns = Columns::new(row, "referrals");
         let id: ReferralId = columns.id("id")?;
-        let data_classes: BTreeSet<DataClass> =
-            sqlx::query("SELECT data_class FROM referral_data_classes WHERE referral_id = $1")
-                .bind(id_text(id))
-                .fetch_all(&mut *self.transaction)
-                .await?
-                .iter()
-                .map(|row| Columns::new(row, "referral_data_classes").code("data_class", DataClass::parse))
-                .collect::<Result<_, _>>()?;
         let mut due = BTreeMap::new();
         let mut reached = BTreeMap::new();
         for (step, due_column, reached_column) in [
