@@ -68,11 +68,16 @@ pub struct AuditView {
     pub index: i64,
     /// The record.
     pub record: AuditRecord,
+    /// The acting user's display name, whatever their agency: "who looked" must name
+    /// the desk worker of the centre as well as the officer.
+    pub actor_name: Option<String>,
+    /// The acting user's agency.
+    pub actor_agency: Option<sila_domain::ids::AgencyId>,
 }
 
 impl From<AuditEntry> for AuditView {
     fn from(entry: AuditEntry) -> AuditView {
-        AuditView { index: entry.id, record: entry.record }
+        AuditView { index: entry.id, record: entry.record, actor_name: None, actor_agency: None }
     }
 }
 
@@ -121,7 +126,20 @@ impl App {
             {
                 return Err(AppError::invalid("to", sila_domain::Problem::EndBeforeStart));
             }
-            Ok(tx.audit_query(&filter).await?.into_iter().map(AuditView::from).collect())
+            let mut views: Vec<AuditView> = tx.audit_query(&filter).await?.into_iter().map(AuditView::from).collect();
+            let mut users = std::collections::HashMap::new();
+            for view in &mut views {
+                let Some(id) = view.record.actor else { continue };
+                if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(id) {
+                    let user = tx.user(id).await?;
+                    slot.insert(user.map(|user| (user.display_name, user.agency_id)));
+                }
+                if let Some(Some((name, agency))) = users.get(&id) {
+                    view.actor_name = Some(name.clone());
+                    view.actor_agency = Some(*agency);
+                }
+            }
+            Ok(views)
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await

@@ -36,6 +36,10 @@ pub struct AuditEntryOut {
     pub at: String,
     /// Who (absent for the system).
     pub actor_id: Option<String>,
+    /// Their display name.
+    pub actor_name: Option<String>,
+    /// Their agency (id).
+    pub actor_agency_id: Option<String>,
     /// What (`case.read`, `referral.transition`, …).
     pub action: String,
     /// How it ended: `ok`, `denied`, `failed:<code>`.
@@ -72,6 +76,8 @@ pub async fn audit(
                 index: entry.index,
                 at: entry.record.at.to_string(),
                 actor_id: entry.record.actor.map(|id| id.to_string()),
+                actor_name: entry.actor_name.clone(),
+                actor_agency_id: entry.actor_agency.map(|id| id.to_string()),
                 action: entry.record.action.clone(),
                 outcome: entry.record.outcome.encoded(),
                 subjects: entry

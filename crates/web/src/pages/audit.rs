@@ -91,18 +91,20 @@ async fn build<'a>(
         };
         match state.app.audit_entries(&viewer.actor, &query).await {
             Ok(found) => {
-                let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
+                let agencies = state.app.agencies(&viewer.actor).await.unwrap_or_default();
                 entries = found
                     .iter()
                     .map(|entry| {
                         let record = &entry.record;
-                        let who = match record.actor {
-                            None => ui.t("audit-system"),
-                            Some(id) => colleagues
-                                .iter()
-                                .find(|user| user.id == id)
-                                .map(|user| format!("{} ({})", user.display_name, user.username))
-                                .unwrap_or_else(|| id.to_string()),
+                        let agency = entry
+                            .actor_agency
+                            .and_then(|id| agencies.iter().find(|agency| agency.id == id))
+                            .map(|agency| agency.code.clone())
+                            .unwrap_or_default();
+                        let who = match (record.actor, &entry.actor_name) {
+                            (None, _) => ui.t("audit-system"),
+                            (Some(_), Some(name)) => format!("{name} ({agency})"),
+                            (Some(id), None) => id.to_string(),
                         };
                         let outcome = record.outcome.encoded();
                         EntryRow {

@@ -335,6 +335,9 @@ on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
     let entries = browser.text_of("tbody").await;
     let officer = &browser.test.world.actor("cp.officer").user.display_name;
     assert!(entries.contains("تسجيل شخص") && entries.contains(officer.as_str()), "{entries}");
+    // The desk of the other agency read her too (the referral's packet): named as well.
+    let desk = &browser.test.world.actor("aman.desk").user.display_name;
+    assert!(entries.contains(&format!("{desk} (AMAN)")), "{entries}");
     check(&browser, &format!("{prefix}18-audit")).await;
     submit(&browser, "verify", "#verification").await;
     assert!(browser.text_of("#verification").await.starts_with("السجل سليم"));
