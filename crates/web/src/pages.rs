@@ -329,6 +329,11 @@ pub fn message_of(state: &AppState, lang: Lang, error: &ApiError) -> String {
     error_body(&state.catalogs, lang, error)["error"]["message"].as_str().unwrap_or_default().to_string()
 }
 
+/// The HTTP status the API answers an error with; a page refusing a form uses it too.
+pub fn status_of(error: &AppError) -> StatusCode {
+    ApiError::from(error.clone()).status
+}
+
 /// [`message_of`] for a page already framed.
 pub fn message_of_catalogs(ui: &Ui<'_>, error: &ApiError) -> String {
     error_body(ui.catalogs, ui.lang, error)["error"]["message"].as_str().unwrap_or_default().to_string()

@@ -176,7 +176,7 @@ async fn create_office(
     match state.app.create_office(&viewer.actor, &input, &RequestContext::default()).await {
         Ok(_) => Ok(see_other("/admin/offices?added=1")),
         Err(error) => {
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let page = office_page(&state, &viewer, &data, Some(error), false).await;
             answer(&state, &viewer, page, status)
         }
@@ -268,7 +268,7 @@ async fn create_user(
     match state.app.create_user_with_context(Some(&viewer.actor), &input, &RequestContext::default()).await {
         Ok(_) => Ok(see_other("/admin/users?added=1")),
         Err(error) => {
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let page = user_page(&state, &viewer, &data, Some(error), false).await;
             answer(&state, &viewer, page, status)
         }
@@ -486,7 +486,7 @@ async fn create_protocol(
     match result {
         Ok(()) => Ok(see_other("/admin/protocols?added=1")),
         Err(error) => {
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             // Deadline errors name the boxes as typed, not the list the use case saw.
             let page = protocol_page(&state, &viewer, &data, Some(error), false).await;
             answer(&state, &viewer, page, status)

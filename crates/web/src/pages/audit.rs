@@ -130,7 +130,7 @@ async fn build<'a>(
                     .collect();
             }
             Err(error) => {
-                status = crate::error::ApiError::from(error.clone()).status;
+                status = super::status_of(&error);
                 if status == StatusCode::BAD_REQUEST {
                     form = form.with_error(&ui, error, &same);
                 } else {

@@ -16,7 +16,7 @@ use sila_domain::ids::{CaseId, ConsentId};
 
 use super::cases::case_id;
 use super::forms::{Field, Form, FormData};
-use super::{PageResult, Ui, Viewer, fail, render_with, see_other};
+use super::{PageResult, Ui, Viewer, fail, render_with, see_other, status_of};
 use crate::AppState;
 
 /// The routes.
@@ -41,10 +41,6 @@ pub(super) struct FormsPage<'a> {
 /// Where an error of a step goes on its form.
 fn base(field: &str) -> String {
     field.split(['[', '.']).next().unwrap_or(field).to_string()
-}
-
-fn status_of(error: &AppError) -> axum::http::StatusCode {
-    crate::error::ApiError::from(error.clone()).status
 }
 
 fn confirmed(data: &FormData) -> Result<(), AppError> {

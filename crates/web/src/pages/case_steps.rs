@@ -49,7 +49,7 @@ async fn risk_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
     let ui = Ui::new(&state, &viewer, "/cases", "risk-title");
     let lead = ui.t("risk-lead");
     let form = risk_form(&state, &ui, &case.to_string(), &FormData::default());
-    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+    Ok(render(&FormPage::for_case(ui, lead, form, case)))
 }
 
 async fn assess_risk(
@@ -74,10 +74,10 @@ async fn assess_risk(
         Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "risk-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let form = risk_form(&state, &ui, &case.to_string(), &data).with_error(&ui, error, &same);
             let lead = ui.t("risk-lead");
-            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+            Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }
     }
 }
@@ -175,7 +175,7 @@ async fn consent_page(State(state): State<AppState>, viewer: Viewer, Path(id): P
     let ui = Ui::new(&state, &viewer, "/cases", "consent-title");
     let form = consent_form(&state, &viewer, &ui, case, &FormData::default()).await.map_err(fail(&state, &viewer))?;
     let lead = ui.t("consent-lead");
-    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+    Ok(render(&FormPage::for_case(ui, lead, form, case)))
 }
 
 async fn record_consent(
@@ -212,12 +212,12 @@ async fn record_consent(
         Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "consent-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let form = consent_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
             let form =
                 form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
             let lead = ui.t("consent-lead");
-            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+            Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }
     }
 }
@@ -268,7 +268,7 @@ async fn refer_page(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
     let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
     let form = refer_form(&state, &viewer, &ui, case, &FormData::default()).await.map_err(fail(&state, &viewer))?;
     let lead = ui.t("refer-lead");
-    Ok(render(&FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+    Ok(render(&FormPage::for_case(ui, lead, form, case)))
 }
 
 async fn refer(
@@ -290,12 +290,12 @@ async fn refer(
         Ok(view) => Ok(see_other(&format!("/referrals/{}", view.referral.id))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let form = refer_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
             let form =
                 form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
             let lead = ui.t("refer-lead");
-            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+            Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }
     }
 }

@@ -136,7 +136,14 @@ pub(super) struct FormPage<'a> {
     pub(super) ui: Ui<'a>,
     pub(super) lead: String,
     pub(super) form: Form,
-    pub(super) back: Option<(String, String)>,
+    pub(super) back: Option<String>,
+}
+
+impl<'a> FormPage<'a> {
+    /// A form about case `case`, with the way back to it.
+    pub(super) fn for_case(ui: Ui<'a>, lead: String, form: Form, case: CaseId) -> FormPage<'a> {
+        FormPage { ui, lead, form, back: Some(format!("/cases/{case}")) }
+    }
 }
 
 async fn case_form(state: &AppState, viewer: &Viewer, ui: &Ui<'_>, data: &FormData) -> Result<Form, AppError> {
@@ -470,10 +477,10 @@ async fn add_person(
         Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "person-add-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let form = add_to_case_form(&ui, &case.to_string(), &person, &data).with_error(&ui, error, &same);
             let lead = String::new();
-            Ok(render_with(status, &FormPage { ui, lead, form, back: Some((format!("/cases/{case}"), String::new())) }))
+            Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }
     }
 }
@@ -514,7 +521,7 @@ async fn assign(
         Ok(_) => Ok(see_other(&format!("/cases/{case}"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "case-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
             let form = assign_form(&ui, &case.to_string(), &colleagues, Some(user)).with_error(&ui, error, &same);
             let page = build_case_page(&state, &viewer, ui, case, None, Some(form), None).await?;
@@ -580,7 +587,7 @@ async fn add_note(
         Ok(_) => Ok(see_other(&format!("/cases/{case}#notes"))),
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "case-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
             let form =
                 note_form(&ui, &case.to_string(), &data, &colleagues, &viewer.actor)

@@ -322,7 +322,7 @@ async fn register(
         }
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/persons/new", "person-new-title");
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let form = person_form(&ui, &data).with_error(&ui, error, &person_alias);
             render_with(status, &NewPersonPage { ui, form })
         }

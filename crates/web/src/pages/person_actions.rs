@@ -99,7 +99,7 @@ async fn answer(
     }
     let view = state.app.person(&viewer.actor, person).await.map_err(&fail)?;
     let ui = Ui::new(state, viewer, "/intake", "person-title");
-    let status = crate::error::ApiError::from(error.clone()).status;
+    let status = super::status_of(&error);
     let supervises = [sila_domain::agency::Role::PoliceSupervisor, sila_domain::agency::Role::CentreManager]
         .into_iter()
         .any(|role| viewer.actor.user.has_role(role));

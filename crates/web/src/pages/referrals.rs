@@ -406,7 +406,7 @@ async fn transition(
             }
         }
         Err(error) => {
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let view = state.app.referral(&viewer.actor, id).await.map_err(&fail)?;
             let page = build(&state, &viewer, &view, Some((to.as_str(), &data, error))).await?;
             Ok(render_with(if status == StatusCode::OK { StatusCode::BAD_REQUEST } else { status }, &page))

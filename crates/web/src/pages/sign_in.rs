@@ -120,7 +120,7 @@ async fn sign_in(
             response
         }
         Err(error) => {
-            let status = crate::error::ApiError::from(error.clone()).status;
+            let status = super::status_of(&error);
             let mut form = form.with_error(&ui, error, &same);
             if let Some(field) = form.fields.iter_mut().find(|field| field.name == "password") {
                 field.autofocus = true;
