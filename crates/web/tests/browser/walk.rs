@@ -293,7 +293,12 @@ on_both_databases!(acceptance_walk_in_arabic, |browser: Browser| async move {
             let page = browser.text_of("main").await;
             assert!(page.contains(status), "{page}");
             assert!(!browser.exists("#shared-heading").await && !browser.exists("#centre-case").await);
-            assert!(!page.contains("aman.caseworker") && !page.contains("تحتاج حماية ودعمًا نفسيًا.x"));
+            // Nothing of the centre's case: not who works it, not its reference, not its notes.
+            let worker = &browser.test.world.actor("aman.caseworker").user.display_name;
+            let centre_prefix = format!("{}-", browser.test.world.agency("AMAN").case_prefix);
+            assert!(!page.contains(worker.as_str()), "the caseworker's name leaks: {page}");
+            assert!(!page.contains(&centre_prefix), "the centre case's reference leaks: {page}");
+            assert!(!page.contains("تخشى أن يعرف الزوج"), "the restricted note leaks: {page}");
             check(browser, &format!("{prefix}{shot}-referral")).await;
         }
     };
