@@ -15,7 +15,7 @@ use sila_domain::consent::DataClass;
 use sila_domain::referral::{Priority, Step};
 
 use super::dates::Shown;
-use super::forms::{Field, Form, FormData};
+use super::forms::{Field, Form, FormData, base_field};
 use super::{PageResult, Ui, Viewer, fail, render_with, see_other};
 use crate::AppState;
 
@@ -85,11 +85,6 @@ struct AdminPage<'a> {
     rows: Vec<Vec<String>>,
     form: Form,
     added: bool,
-}
-
-/// Which field of the form a use case's error path belongs to (`roles[0]` → `roles`).
-fn base_field(field: &str) -> String {
-    field.split(['[', '.']).next().unwrap_or(field).to_string()
 }
 
 fn answer(state: &AppState, viewer: &Viewer, page: Result<AdminPage<'_>, AppError>, status: StatusCode) -> PageResult {

@@ -15,7 +15,7 @@ use sila_domain::consent::DataClass;
 use sila_domain::ids::{CaseId, ConsentId};
 
 use super::cases::case_id;
-use super::forms::{Field, Form, FormData};
+use super::forms::{Field, Form, FormData, base_field};
 use super::{PageResult, Ui, Viewer, fail, render_with, see_other, status_of};
 use crate::AppState;
 
@@ -36,11 +36,6 @@ pub(super) struct FormsPage<'a> {
     pub(super) lead: String,
     pub(super) forms: Vec<Form>,
     pub(super) back: Option<String>,
-}
-
-/// Where an error of a step goes on its form.
-fn base(field: &str) -> String {
-    field.split(['[', '.']).next().unwrap_or(field).to_string()
 }
 
 fn confirmed(data: &FormData) -> Result<(), AppError> {
@@ -102,7 +97,7 @@ async fn withdraw(
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "withdraw-title");
             let status = status_of(&error);
-            let form = withdraw_form(&ui, &id, &case, &data).with_error(&ui, error, &base);
+            let form = withdraw_form(&ui, &id, &case, &data).with_error(&ui, error, &base_field);
             let lead = ui.t("withdraw-lead");
             let back = CaseId::parse(&case).ok().map(|case| format!("/cases/{case}"));
             Ok(render_with(status, &FormsPage { ui, lead, forms: vec![form], back }))
@@ -191,7 +186,7 @@ async fn transfer_answer(
         && let Some(form) = forms.iter_mut().find(|form| form.id == which)
     {
         status = status_of(&error);
-        *form = form.clone().with_error(&ui, error, &base);
+        *form = form.clone().with_error(&ui, error, &base_field);
     }
     let lead = ui.t("transfer-lead");
     Ok(render_with(status, &FormsPage { ui, lead, forms, back: Some(format!("/cases/{case}")) }))
@@ -293,7 +288,7 @@ async fn break_glass(
         Err(error) => {
             let ui = Ui::new(&state, &viewer, "/cases", "break-glass-title");
             let status = status_of(&error);
-            let form = break_glass_form(&ui, &case.to_string(), &data).with_error(&ui, error, &base);
+            let form = break_glass_form(&ui, &case.to_string(), &data).with_error(&ui, error, &base_field);
             let lead = ui.t("break-glass-lead");
             Ok(render_with(status, &FormsPage { ui, lead, forms: vec![form], back: None }))
         }

@@ -11,7 +11,7 @@ use sila_domain::ids::CaseId;
 use sila_domain::referral::Priority;
 
 use super::cases::{FormPage, case_id, directory};
-use super::forms::{Field, Form, FormData, same};
+use super::forms::{Field, Form, FormData, base_field, same};
 use super::intake::{PersonCard, role_label};
 use super::{PageResult, Ui, Viewer, fail, render, render_with, see_other};
 use crate::AppState;
@@ -214,8 +214,7 @@ async fn record_consent(
             let ui = Ui::new(&state, &viewer, "/cases", "consent-title");
             let status = super::status_of(&error);
             let form = consent_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
-            let form =
-                form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
+            let form = form.with_error(&ui, error, &base_field);
             let lead = ui.t("consent-lead");
             Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }
@@ -292,8 +291,7 @@ async fn refer(
             let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
             let status = super::status_of(&error);
             let form = refer_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
-            let form =
-                form.with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
+            let form = form.with_error(&ui, error, &base_field);
             let lead = ui.t("refer-lead");
             Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
         }

@@ -16,7 +16,7 @@ use sila_domain::ids::{CaseId, PersonId};
 use sila_domain::person::PersonRole;
 
 use super::dates::Shown;
-use super::forms::{Field, Form, FormData, same};
+use super::forms::{Field, Form, FormData, base_field, same};
 use super::intake::{PersonCard, add_to_case_form, role_label};
 use super::referrals::{ReferralRow, referral_row};
 use super::{PageResult, Ui, Viewer, fail, render, render_with, see_other};
@@ -589,9 +589,11 @@ async fn add_note(
             let ui = Ui::new(&state, &viewer, "/cases", "case-title");
             let status = super::status_of(&error);
             let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
-            let form =
-                note_form(&ui, &case.to_string(), &data, &colleagues, &viewer.actor)
-                    .with_error(&ui, error, &|field| field.split(['[', '.']).next().unwrap_or(field).to_string());
+            let form = note_form(&ui, &case.to_string(), &data, &colleagues, &viewer.actor).with_error(
+                &ui,
+                error,
+                &base_field,
+            );
             let page = build_case_page(&state, &viewer, ui, case, None, None, Some(form)).await?;
             Ok(render_with(status, &page))
         }

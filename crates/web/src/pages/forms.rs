@@ -318,3 +318,9 @@ impl Form {
 pub fn same(field: &str) -> String {
     field.to_string()
 }
+
+/// The form field a use case's error path belongs to, for a form with one control per
+/// list (`roles[0]` → `roles`, `answers.weapon` → `answers`).
+pub fn base_field(field: &str) -> String {
+    field.split(['[', '.']).next().unwrap_or(field).to_string()
+}
