@@ -174,13 +174,7 @@ pub fn error_body(catalogs: &Catalogs, lang: Lang, error: &ApiError) -> serde_js
 /// "Label: problem", the label naming the field in the reader's language. A path with
 /// an index or a key (`phones[1].number`, `answers.weapon`) keeps that part visible.
 pub fn field_message(catalogs: &Catalogs, lang: Lang, error: &FieldError) -> String {
-    let problem = match error.problem.limit() {
-        Some(limit) => {
-            catalogs.message(lang, &format!("problem-{}", error.problem.code()), &[("limit", limit.to_string())])
-        }
-        None => catalogs.message(lang, &format!("problem-{}", error.problem.code()), &[]),
-    }
-    .unwrap_or_else(|| error.problem.code().to_string());
+    let problem = problem_message(catalogs, lang, &error.problem);
     let base: String =
         error.field.split(['[', '.']).next().unwrap_or(&error.field).chars().filter(|ch| *ch != ']').collect();
     let label = catalogs.message(lang, &format!("field-{base}"), &[]).unwrap_or_else(|| base.clone());
@@ -192,6 +186,15 @@ pub fn field_message(catalogs: &Catalogs, lang: Lang, error: &FieldError) -> Str
         let shown = qualifier_for_people(qualifier);
         format!("{label} ({shown}): {problem}")
     }
+}
+
+/// What is wrong, without the field's name ("must have 11 digits.").
+pub fn problem_message(catalogs: &Catalogs, lang: Lang, problem: &sila_domain::Problem) -> String {
+    match problem.limit() {
+        Some(limit) => catalogs.message(lang, &format!("problem-{}", problem.code()), &[("limit", limit.to_string())]),
+        None => catalogs.message(lang, &format!("problem-{}", problem.code()), &[]),
+    }
+    .unwrap_or_else(|| problem.code().to_string())
 }
 
 fn qualifier_for_people(qualifier: &str) -> String {

@@ -7,7 +7,7 @@ use sila_app::AppError;
 use sila_domain::FieldError;
 
 use super::Ui;
-use crate::error::{ApiError, field_message};
+use crate::error::{ApiError, field_message, problem_message};
 
 /// What a post carried, in order (a name may repeat, as checkboxes do).
 #[derive(Debug, Clone, Default)]
@@ -292,17 +292,19 @@ impl Form {
     /// Puts one field's problem on the form.
     pub fn add_field_error(&mut self, ui: &Ui<'_>, error: &FieldError, alias: &dyn Fn(&str) -> String) {
         let name = alias(&error.field);
-        let message = field_message(ui.catalogs(), ui.lang, error);
         let target = self.fields.iter_mut().find(|field| field.name == name);
         match target {
             Some(field) => {
+                // Named by the label the user sees beside it (a risk item's question, not
+                // its code; "Phone", not the path of the first phone's number).
+                let message = format!("{}: {}", field.label, problem_message(ui.catalogs(), ui.lang, &error.problem));
                 if field.error.is_none() {
                     field.error = Some(message.clone());
                 }
                 let id = field.id();
                 self.summary.push((id, message));
             }
-            None => self.summary.push((self.id.clone(), message)),
+            None => self.summary.push((self.id.clone(), field_message(ui.catalogs(), ui.lang, error))),
         }
     }
 
