@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use sila_domain::case::{Case, Note};
 use sila_domain::consent::DataClass;
-use sila_domain::ids::{AgencyId, PersonId};
+use sila_domain::ids::{AgencyId, ConsultationId, PersonId, UserId};
 use sila_domain::referral::{Referral, ReferralStatus, Side};
 use sila_policy::{Act, Principal, Target};
 use sila_store::CaseScope;
@@ -65,6 +65,28 @@ pub enum Action {
     Administer,
     /// Read the audit log.
     ReadAudit,
+    /// Record centre case work: assessments, plan, sessions, services, follow-ups.
+    RecordCasework,
+    /// Attach a file to a case.
+    AddAttachment,
+    /// Read a case's attachments.
+    ReadAttachment,
+    /// Ask the manager to close a case or send it to an authority.
+    RequestClosure,
+    /// Approve or refuse a closure or a transfer.
+    ApproveCase,
+    /// Read a court order's visits.
+    ReadVisits,
+    /// Record what happened at a visit.
+    RecordVisitEvent,
+    /// Issue a court order's report.
+    IssueCourtReport,
+    /// Record a consultation.
+    RecordConsultation,
+    /// Read a consultation.
+    ReadConsultation,
+    /// Record an awareness activity.
+    RecordActivity,
 }
 
 impl Action {
@@ -91,6 +113,17 @@ impl Action {
             Action::TransitionReferral(to) => Act::TransitionReferral(to),
             Action::Administer => Act::Administer,
             Action::ReadAudit => Act::ReadAudit,
+            Action::RecordCasework => Act::RecordCasework,
+            Action::AddAttachment => Act::AddAttachment,
+            Action::ReadAttachment => Act::ReadAttachment,
+            Action::RequestClosure => Act::RequestClosure,
+            Action::ApproveCase => Act::ApproveCase,
+            Action::ReadVisits => Act::ReadVisits,
+            Action::RecordVisitEvent => Act::RecordVisitEvent,
+            Action::IssueCourtReport => Act::IssueCourtReport,
+            Action::RecordConsultation => Act::RecordConsultation,
+            Action::ReadConsultation => Act::ReadConsultation,
+            Action::RecordActivity => Act::RecordActivity,
         }
     }
 }
@@ -107,6 +140,8 @@ pub enum Resource<'a> {
     /// A person: who registered them, and which of their data classes the actor's
     /// agency received by referral.
     Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A consultation: its id, agency and who recorded it.
+    Consultation(ConsultationId, AgencyId, UserId),
     /// A referral, with its referring case and centre case when the actor's agency holds
     /// them (each with its persons).
     Referral {
@@ -150,6 +185,7 @@ impl App {
             Resource::Case(case, persons) => Target::Case(case, persons),
             Resource::Note(case, persons, note) => Target::Note(note, case, persons),
             Resource::Person(id, registered_by, classes) => Target::Person(id, registered_by, classes),
+            Resource::Consultation(id, agency, by) => Target::Consultation(id, agency, by),
             Resource::Referral { referral, source, centre } => {
                 let reads = |pair: Option<(&Case, &[PersonId])>| {
                     pair.is_some_and(|(case, persons)| {
@@ -190,7 +226,7 @@ impl App {
             Resource::Nothing => true,
             Resource::Case(..) if action == Action::ReadCase => false,
             Resource::Case(..) => self.verdict(actor, Action::ReadCase, resource).allowed,
-            Resource::Note(..) => false,
+            Resource::Note(..) | Resource::Consultation(..) => false,
             Resource::Person(..) if action == Action::ReadPerson => false,
             Resource::Person(..) => self.verdict(actor, Action::ReadPerson, resource).allowed,
             Resource::Referral { .. } if action == Action::ReadReferral => false,

@@ -6,6 +6,7 @@
 //!
 //! The directory part ([`seed_directory`]) is also the fixture of the test suites.
 
+mod forms;
 mod names;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use jiff::SignedDuration;
 use sila_domain::agency::{Agency, AgencyKind, Office, Role, User};
 use sila_domain::audit::SubjectKind;
 use sila_domain::case::{CaseKind, Category};
+use sila_domain::casework::AuthorityKind;
 use sila_domain::consent::{ConsentInput, DataClass};
 use sila_domain::ids::{AgencyId, OfficeId, ProtocolId, TeamId, UserId};
 use sila_domain::person::PersonInput;
@@ -87,6 +89,7 @@ struct AgencySeed {
     name_en: &'static str,
     prefix: &'static str,
     case_kind: Option<CaseKind>,
+    authority_kind: Option<AuthorityKind>,
     offices: &'static [(&'static str, &'static str, &'static str, bool)],
     roles: &'static [Role],
 }
@@ -111,6 +114,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Community Police Department, Ministry of Interior",
         prefix: "CP",
         case_kind: Some(CaseKind::Police),
+        authority_kind: None,
         offices: &[
             ("HQ", "المقر الرئيسي - مدينة خليفة الجنوبية", "HQ, Madinat Khalifa South", false),
             ("WAKRA", "مركز شرطة الوكرة", "Al Wakra station", false),
@@ -124,6 +128,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Aman — Protection and Social Rehabilitation Centre",
         prefix: "AM",
         case_kind: Some(CaseKind::Protection),
+        authority_kind: None,
         offices: &[
             ("DESK", "مكتب أمان في مبنى الشرطة المجتمعية", "Aman desk at Community Police HQ", true),
             ("MAIN", "مركز أمان الرئيسي", "Aman main centre", false),
@@ -137,6 +142,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Wifaq — Family Consulting Centre",
         prefix: "WF",
         case_kind: Some(CaseKind::Family),
+        authority_kind: None,
         offices: &[
             ("DESK", "مكتب وفاق في مبنى الشرطة المجتمعية", "Wifaq desk at Community Police HQ", true),
             ("MAIN", "مركز وفاق الرئيسي", "Wifaq main centre", false),
@@ -150,6 +156,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Public Prosecution",
         prefix: "PP",
         case_kind: None,
+        authority_kind: Some(AuthorityKind::Prosecution),
         offices: &[],
         roles: &[],
     },
@@ -160,6 +167,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Family Court",
         prefix: "FC",
         case_kind: None,
+        authority_kind: Some(AuthorityKind::Court),
         offices: &[],
         roles: &[],
     },
@@ -170,6 +178,7 @@ const AGENCIES: &[AgencySeed] = &[
         name_en: "Juvenile Court",
         prefix: "JC",
         case_kind: None,
+        authority_kind: Some(AuthorityKind::Court),
         offices: &[],
         roles: &[],
     },
@@ -234,9 +243,13 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                 name_en: seed.name_en.to_string(),
                 case_prefix: seed.prefix.to_string(),
                 default_case_kind: seed.case_kind,
+                authority_kind: seed.authority_kind,
             };
             tx.insert_agency(&agency, now).await?;
             audit.subject(SubjectKind::Agency, agency.id);
+            if agency.kind == AgencyKind::Centre {
+                tx.insert_assessment_form(&forms::initial_assessment(agency.id), now).await?;
+            }
             let mut office_ids = Vec::new();
             let mut team_ids = Vec::new();
             for (code, name_ar, name_en, desk) in seed.offices {
@@ -556,7 +569,19 @@ async fn walk_to(
                 input.to_office_id = Some(world.office(&format!("{other}.DESK")).id.to_string());
                 input.reason = Some("الحالة من اختصاص المركز الآخر".into());
             }
-            Completed => input.outcome = Some(["resolved", "counselled", "reconciled"][index % 3].into()),
+            Completed => {
+                // The caseworker asks to close the case; the manager approves, which
+                // completes the referral with the outcome.
+                let case = centre_case.ok_or_else(|| AppError::Internal("no centre case to close".into()))?;
+                let closure = crate::approvals::ClosureInput {
+                    outcome: ["resolved", "counselled", "reconciled"][index % 3].into(),
+                    reason: "أنجزت خطة الحالة واستقر الوضع".into(),
+                    version: None,
+                };
+                let request = app.request_closure(worker, case, &closure, &context).await?;
+                app.decide_approval(manager, request.id, true, None, &context).await?;
+                continue;
+            }
             Transferred => input.authority_agency_id = Some(world.agency("PP").id.to_string()),
             _ => {}
         }

@@ -39,6 +39,12 @@ pub enum Conflict {
     AlreadyMerged,
     /// The person was not merged into another record: there is nothing to undo.
     NotMerged,
+    /// The worker already has a session at that time.
+    SlotTaken,
+    /// A closure or transfer of the case already waits for the manager.
+    ApprovalPending,
+    /// The request was already decided.
+    AlreadyDecided,
 }
 
 impl Conflict {
@@ -59,6 +65,9 @@ impl Conflict {
             Conflict::AlreadyEnrolled => "totp_already_enrolled",
             Conflict::AlreadyMerged => "person_already_merged",
             Conflict::NotMerged => "person_not_merged",
+            Conflict::SlotTaken => "slot_taken",
+            Conflict::ApprovalPending => "approval_pending",
+            Conflict::AlreadyDecided => "already_decided",
         }
     }
 }

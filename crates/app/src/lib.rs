@@ -9,9 +9,11 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod approvals;
 mod audit;
 pub mod auth;
 pub mod cases;
+pub mod casework;
 pub mod consents;
 pub mod demo;
 pub mod directory;
@@ -98,6 +100,8 @@ pub struct AppConfig {
     pub session_absolute: SignedDuration,
     /// How long a break-glass access lasts.
     pub break_glass_duration: SignedDuration,
+    /// The largest file a case accepts, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for AppConfig {
@@ -107,6 +111,7 @@ impl Default for AppConfig {
             session_idle: SignedDuration::from_mins(30),
             session_absolute: SignedDuration::from_hours(12),
             break_glass_duration: SignedDuration::from_hours(1),
+            attachment_max_bytes: 4 * 1024 * 1024,
         }
     }
 }

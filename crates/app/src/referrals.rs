@@ -454,36 +454,7 @@ impl App {
                 }
                 _ => {}
             }
-            for reached in Step::completed_by(to) {
-                referral.reached.entry(*reached).or_insert(now);
-            }
-            referral.status = to;
-            if step.reason.is_some() {
-                referral.status_reason = step.reason;
-            }
-            referral.outcome = step.outcome.or(referral.outcome);
-            referral.authority_agency_id = step.authority.or(referral.authority_agency_id);
-            referral.updated_at = now;
-            if to.is_terminal() {
-                referral.closed_at = Some(now);
-            }
-            tx.update_referral(&referral).await?;
-            referral.version += 1;
-            let kind = format!("referral.{}", to.code());
-            let mut details: Vec<(&str, &str)> = Vec::new();
-            if let Some(outcome) = step.outcome {
-                details.push(("outcome", outcome.code()));
-            }
-            // The referrer's timeline: the step, never who at the centre took it.
-            let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
-            let own = (source_case.agency_id == actor.agency.id).then_some(actor);
-            record_event(&mut tx, &source_case, own, &kind, Some(referral.id), &details, now).await?;
-            if let Some(centre_id) = referral.centre_case_id
-                && let Some(centre_case) = tx.case(centre_id).await?
-            {
-                let own = (centre_case.agency_id == actor.agency.id).then_some(actor);
-                record_event(&mut tx, &centre_case, own, &kind, Some(referral.id), &details, now).await?;
-            }
+            apply_step(&mut tx, actor, &mut referral, to, step.reason, step.outcome, step.authority, now).await?;
             Ok(TransitionResult { referral: ReferralView::new(referral, side), redirected_to })
         }
         .await;
@@ -646,4 +617,51 @@ impl App {
             .filter(|agency| agency.kind == AgencyKind::Authority)
             .ok_or_else(|| AppError::invalid(field, Problem::UnknownValue))
     }
+}
+
+/// Moves a referral to `to` (already checked against the lifecycle and the policies) and
+/// writes the step on both timelines: the referrer's shows the step and never who at the
+/// centre took it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_step(
+    tx: &mut Tx,
+    actor: &Actor,
+    referral: &mut Referral,
+    to: ReferralStatus,
+    reason: Option<Text>,
+    outcome: Option<Outcome>,
+    authority: Option<AgencyId>,
+    now: jiff::Timestamp,
+) -> Result<(), AppError> {
+    for reached in Step::completed_by(to) {
+        referral.reached.entry(*reached).or_insert(now);
+    }
+    referral.status = to;
+    if reason.is_some() {
+        referral.status_reason = reason;
+    }
+    referral.outcome = outcome.or(referral.outcome);
+    referral.authority_agency_id = authority.or(referral.authority_agency_id);
+    referral.updated_at = now;
+    if to.is_terminal() {
+        referral.closed_at = Some(now);
+    }
+    tx.update_referral(referral).await?;
+    referral.version += 1;
+    let kind = format!("referral.{}", to.code());
+    let mut details: Vec<(&str, &str)> = Vec::new();
+    if let Some(outcome) = outcome {
+        details.push(("outcome", outcome.code()));
+    }
+    // The referrer's timeline: the step, never who at the centre took it.
+    let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
+    let own = (source_case.agency_id == actor.agency.id).then_some(actor);
+    record_event(tx, &source_case, own, &kind, Some(referral.id), &details, now).await?;
+    if let Some(centre_id) = referral.centre_case_id
+        && let Some(centre_case) = tx.case(centre_id).await?
+    {
+        let own = (centre_case.agency_id == actor.agency.id).then_some(actor);
+        record_event(tx, &centre_case, own, &kind, Some(referral.id), &details, now).await?;
+    }
+    Ok(())
 }

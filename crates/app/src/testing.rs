@@ -254,6 +254,24 @@ impl TestApp {
         persons: &[sila_domain::ids::PersonId],
         category: &str,
     ) -> sila_domain::ids::CaseId {
+        self.fixture_case_of_kind(None, agency, office, created_by, assigned_user, assigned_team, persons, category)
+            .await
+    }
+
+    /// A case of a given kind (`None`: the agency's usual kind), otherwise like
+    /// [`TestApp::fixture_case`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fixture_case_of_kind(
+        &self,
+        kind: Option<sila_domain::case::CaseKind>,
+        agency: &str,
+        office: &str,
+        created_by: sila_domain::ids::UserId,
+        assigned_user: Option<sila_domain::ids::UserId>,
+        assigned_team: Option<sila_domain::ids::TeamId>,
+        persons: &[sila_domain::ids::PersonId],
+        category: &str,
+    ) -> sila_domain::ids::CaseId {
         let now = self.app.now();
         let agency_record = self.world.agency(agency);
         let mut tx = self.app.store.write().await.unwrap();
@@ -262,7 +280,7 @@ impl TestApp {
             id: sila_domain::ids::CaseId::from_uuid(crate::new_uuid()),
             agency_id: agency_record.id,
             office_id: self.world.office(office).id,
-            kind: agency_record.default_case_kind.unwrap_or(sila_domain::case::CaseKind::Police),
+            kind: kind.or(agency_record.default_case_kind).unwrap_or(sila_domain::case::CaseKind::Police),
             reference: sila_domain::case::CaseReference::new(&agency_record.case_prefix, 2026, serial).unwrap(),
             category: category.into(),
             subcategory: None,

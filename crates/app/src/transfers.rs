@@ -29,9 +29,43 @@ pub struct TransferInput {
     pub data_classes: Vec<String>,
     /// The version of the case the client last saw.
     pub version: Option<i64>,
+    /// Why (centre cases: for the manager who approves).
+    pub reason: Option<String>,
+}
+
+/// What a transfer request did.
+#[derive(Debug, Clone)]
+pub enum TransferAnswer {
+    /// A police case went to the authority.
+    Transferred(Case),
+    /// A centre case's transfer waits for (or, asked by the manager, got) approval.
+    Requested(sila_domain::casework::Approval),
 }
 
 impl App {
+    /// Sends a case to an authority: a police case at once (centre first applies), a
+    /// centre case through its manager's approval with the authority's redaction profile.
+    pub async fn transfer(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+        input: &TransferInput,
+        context: &RequestContext,
+    ) -> Result<TransferAnswer, AppError> {
+        // Which path only; each path authorises the actor on the case itself.
+        let kind = self.store.read().await?.case(case_id).await?.map(|case| case.kind);
+        if kind.is_none_or(|kind| kind == CaseKind::Police) {
+            return self.transfer_case(actor, case_id, input, context).await.map(TransferAnswer::Transferred);
+        }
+        let request = crate::approvals::TransferRequestInput {
+            authority_agency_id: input.authority_agency_id.clone(),
+            authority_reference: input.authority_reference.clone(),
+            reason: input.reason.clone().unwrap_or_default(),
+            version: input.version,
+        };
+        self.request_transfer(actor, case_id, &request, context).await.map(TransferAnswer::Requested)
+    }
+
     /// Records a police supervisor's bypass of the centre-first rule for a case.
     pub async fn bypass_centre_first(
         &self,

@@ -13,7 +13,7 @@ use sila_app::access::{Action, Decision};
 use sila_app::both_databases;
 use sila_app::testing::{Probe, TestApp};
 use sila_domain::agency::Role;
-use sila_domain::case::NoteLevel;
+use sila_domain::case::{CaseKind, NoteLevel};
 use sila_domain::consent::DataClass;
 use sila_domain::ids::{TeamId, UserId};
 use sila_domain::referral::ReferralStatus;
@@ -100,7 +100,7 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
     let (conflicted_glass, glass_tie) = case(agency, other_office, elsewhere, None, None).await;
     test.fixture_break_glass(actor, conflicted_glass).await;
     test.fixture_conflict(actor, glass_tie).await;
-    let relations = [
+    let relations: [(&str, sila_domain::ids::CaseId); 9] = [
         ("own", own),
         ("assigned", assigned),
         ("team", team),
@@ -120,8 +120,28 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ("TransferCase", Action::TransferCase),
         ("BypassCentreFirst", Action::BypassCentreFirst),
         ("BreakGlass", Action::BreakGlass),
+        ("RecordCasework", Action::RecordCasework),
+        ("AddAttachment", Action::AddAttachment),
+        ("ReadAttachment", Action::ReadAttachment),
+        ("RequestClosure", Action::RequestClosure),
+        ("ApproveCase", Action::ApproveCase),
+        ("ReadVisits", Action::ReadVisits),
+        ("RecordVisitEvent", Action::RecordVisitEvent),
+        ("IssueCourtReport", Action::IssueCourtReport),
     ];
-    for (relation, id) in relations {
+    // Court-order cases (visits, the court report): the actor's own, one in the same
+    // office, one in the agency's other office, and one of the other agency.
+    let court_order = async |agency: &str, office: &str, by: UserId, user: Option<UserId>| {
+        let person = test.fixture_person(agency, by).await;
+        test.fixture_case_of_kind(Some(CaseKind::CourtOrder), agency, office, by, user, None, &[person], category).await
+    };
+    let court_orders = [
+        ("court_order_assigned", court_order(agency, office, colleague, Some(actor)).await),
+        ("court_order_same_office", court_order(agency, office, colleague, None).await),
+        ("court_order_other_office", court_order(agency, other_office, elsewhere, None).await),
+        ("court_order_other_agency", court_order(foreign_agency, foreign_office, foreigner, None).await),
+    ];
+    for (relation, id) in relations.into_iter().chain(court_orders) {
         for (name, action) in case_actions {
             rows.push((
                 name.to_string(),
@@ -225,6 +245,8 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ("ListReferrals", Action::ListReferrals),
         ("Administer", Action::Administer),
         ("ReadAudit", Action::ReadAudit),
+        ("RecordConsultation", Action::RecordConsultation),
+        ("RecordActivity", Action::RecordActivity),
     ] {
         rows.push((name.into(), "own_agency".into(), label(test.access(actor, action, Probe::Agency).await)));
     }

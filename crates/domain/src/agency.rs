@@ -157,6 +157,8 @@ pub struct Agency {
     /// The kind of case it opens when it accepts a referral (`protection` at Aman,
     /// `family` at Wifaq); `None` for agencies that do not receive referrals.
     pub default_case_kind: Option<crate::case::CaseKind>,
+    /// For an authority: its kind, which decides what a transfer to it carries.
+    pub authority_kind: Option<crate::casework::AuthorityKind>,
 }
 
 /// An office of an agency.

@@ -50,11 +50,23 @@ pub enum SubjectKind {
     RiskAssessment,
     /// A user account.
     User,
+    /// A request for a manager's approval.
+    Approval,
+    /// A file attached to a case.
+    Attachment,
+    /// A court order.
+    CourtOrder,
+    /// A scheduled visit of a court order.
+    Visit,
+    /// A consultation.
+    Consultation,
+    /// An awareness activity.
+    Activity,
 }
 
 impl SubjectKind {
     /// Every kind.
-    pub const ALL: [SubjectKind; 10] = [
+    pub const ALL: [SubjectKind; 16] = [
         SubjectKind::Agency,
         SubjectKind::Case,
         SubjectKind::Consent,
@@ -65,6 +77,12 @@ impl SubjectKind {
         SubjectKind::Referral,
         SubjectKind::RiskAssessment,
         SubjectKind::User,
+        SubjectKind::Approval,
+        SubjectKind::Attachment,
+        SubjectKind::CourtOrder,
+        SubjectKind::Visit,
+        SubjectKind::Consultation,
+        SubjectKind::Activity,
     ];
 
     /// The stable code, as encoded.
@@ -80,6 +98,12 @@ impl SubjectKind {
             SubjectKind::Referral => "referral",
             SubjectKind::RiskAssessment => "risk_assessment",
             SubjectKind::User => "user",
+            SubjectKind::Approval => "approval",
+            SubjectKind::Attachment => "attachment",
+            SubjectKind::CourtOrder => "court_order",
+            SubjectKind::Visit => "visit",
+            SubjectKind::Consultation => "consultation",
+            SubjectKind::Activity => "activity",
         }
     }
 
@@ -382,7 +406,7 @@ mod tests {
             actor in proptest::option::of(any::<u128>()),
             action in "[a-z_.]{1,30}",
             outcome in prop_oneof![Just(Outcome::Ok), Just(Outcome::Denied), "[a-z_]{1,20}".prop_map(Outcome::Failed)],
-            subjects in proptest::collection::vec((0usize..10, any::<u128>()), 0..8),
+            subjects in proptest::collection::vec((0usize..SubjectKind::ALL.len(), any::<u128>()), 0..8),
             details in proptest::collection::btree_map("[a-z_]{1,10}", "\\PC{0,20}", 0..4),
         ) {
             let mut subjects: Vec<Subject> = subjects

@@ -73,6 +73,21 @@ pub enum Problem {
     SamePerson,
     /// A directory code (an office's `HQ`) may use Latin letters, digits, `_` and `-`.
     CodeFormat,
+    /// An uploaded file is larger than allowed.
+    FileTooLarge {
+        /// The maximum size in bytes.
+        max: usize,
+    },
+    /// An uploaded file's content is not of an accepted type (checked by its bytes).
+    ContentNotAllowed,
+    /// A file's name claims another type than its content has.
+    ContentMismatch,
+    /// A number outside the allowed range.
+    OutOfRange,
+    /// A time that is not of the form HH:MM.
+    InvalidTime,
+    /// A recurrence rule outside the supported subset of RFC 5545.
+    InvalidRecurrence,
 }
 
 impl Problem {
@@ -109,6 +124,12 @@ impl Problem {
             Problem::EndBeforeStart => "end_before_start",
             Problem::SamePerson => "same_person",
             Problem::CodeFormat => "code_format",
+            Problem::FileTooLarge { .. } => "file_too_large",
+            Problem::ContentNotAllowed => "content_not_allowed",
+            Problem::ContentMismatch => "content_mismatch",
+            Problem::OutOfRange => "out_of_range",
+            Problem::InvalidTime => "invalid_time",
+            Problem::InvalidRecurrence => "invalid_recurrence",
         }
     }
 
@@ -117,6 +138,7 @@ impl Problem {
         match self {
             Problem::TooLong { max } => Some(*max),
             Problem::TooShort { min } => Some(*min),
+            Problem::FileTooLarge { max } => Some(*max),
             _ => None,
         }
     }
@@ -154,6 +176,12 @@ impl Problem {
             Problem::EndBeforeStart,
             Problem::SamePerson,
             Problem::CodeFormat,
+            Problem::FileTooLarge { max: 1 },
+            Problem::ContentNotAllowed,
+            Problem::ContentMismatch,
+            Problem::OutOfRange,
+            Problem::InvalidTime,
+            Problem::InvalidRecurrence,
         ]
     }
 }

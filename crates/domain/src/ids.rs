@@ -112,6 +112,54 @@ record_id!(
     /// An event on a case's timeline.
     EventId
 );
+record_id!(
+    /// A session or appointment on a centre case.
+    SessionId
+);
+record_id!(
+    /// One item (goal, action, who, by when) of a case plan.
+    PlanItemId
+);
+record_id!(
+    /// A service given on a centre case.
+    ServiceId
+);
+record_id!(
+    /// A completed assessment form.
+    AssessmentId
+);
+record_id!(
+    /// An assessment form (one version of it).
+    FormId
+);
+record_id!(
+    /// A follow-up due on a case.
+    FollowUpId
+);
+record_id!(
+    /// A file attached to a case.
+    AttachmentId
+);
+record_id!(
+    /// A request for a manager's approval (closure, transfer) and its decision.
+    ApprovalId
+);
+record_id!(
+    /// A family-court order carried out at a centre.
+    CourtOrderId
+);
+record_id!(
+    /// One scheduled visit of a court order.
+    VisitId
+);
+record_id!(
+    /// A one-off consultation.
+    ConsultationId
+);
+record_id!(
+    /// An awareness activity.
+    ActivityId
+);
 
 #[cfg(test)]
 mod tests {

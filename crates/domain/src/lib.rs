@@ -7,11 +7,46 @@
 
 #![deny(missing_docs)]
 
+/// An enumeration of stable codes: the variants, `ALL`, `code()` and `parse()` (an empty
+/// code is `Required`, another unknown one `UnknownValue`).
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            /// The value for a code.
+            pub fn parse(code: &str) -> Result<$name, $crate::error::Problem> {
+                match code.trim() {
+                    $($code => Ok($name::$variant),)+
+                    "" => Err($crate::error::Problem::Required),
+                    _ => Err($crate::error::Problem::UnknownValue),
+                }
+            }
+        }
+    };
+}
+
 pub mod agency;
 pub mod audit;
 pub mod case;
+pub mod casework;
 pub mod consent;
 mod country_table;
+pub mod court;
 pub mod error;
 pub mod ids;
 pub mod matching;

@@ -55,6 +55,37 @@ pub fn parse_window_end(text: &str, end: WindowEnd) -> Result<Timestamp, Problem
     offset.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| Problem::InvalidDate)
 }
 
+/// An instant typed either in RFC 3339 (`2026-12-04T13:00:00Z`) or as a local date and
+/// time in Doha (`2026-12-04T16:00` or `2026-12-04 16:00`, as a browser's
+/// `datetime-local` control sends it), with Arabic-Indic digits accepted.
+pub fn parse_instant(text: &str) -> Result<Timestamp, Problem> {
+    let ascii = ascii_digits(text.trim());
+    if ascii.is_empty() {
+        return Err(Problem::Required);
+    }
+    if let Ok(instant) = ascii.parse::<Timestamp>() {
+        return Ok(instant);
+    }
+    let (date, time) = ascii.split_once(['T', ' ']).ok_or(Problem::InvalidDate)?;
+    let date = parse_date(date)?;
+    let time = parse_time(time)?;
+    jiff::tz::Offset::constant(3).to_timestamp(date.to_datetime(time)).map_err(|_| Problem::InvalidDate)
+}
+
+/// A time of day typed as `HH:MM` (24 hours).
+pub fn parse_time(text: &str) -> Result<jiff::civil::Time, Problem> {
+    let ascii = ascii_digits(text.trim());
+    let (hours, minutes) = ascii.split_once(':').ok_or(Problem::InvalidTime)?;
+    let minutes = minutes.get(..2).filter(|_| minutes.len() == 2 || minutes[2..].starts_with(':')).unwrap_or(minutes);
+    let well_formed = (1..=2).contains(&hours.len()) && minutes.len() == 2;
+    let hours: i8 = hours.parse().map_err(|_| Problem::InvalidTime)?;
+    let minutes: i8 = minutes.parse().map_err(|_| Problem::InvalidTime)?;
+    if !well_formed {
+        return Err(Problem::InvalidTime);
+    }
+    jiff::civil::Time::new(hours, minutes, 0, 0).map_err(|_| Problem::InvalidTime)
+}
+
 /// Which end of a time window a typed date stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowEnd {
@@ -96,6 +127,20 @@ fn ascii_digit(ch: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_typed_in_utc_or_in_doha_time() {
+        let expected: Timestamp = "2026-12-04T13:00:00Z".parse().unwrap();
+        assert_eq!(parse_instant("2026-12-04T13:00:00Z"), Ok(expected));
+        assert_eq!(parse_instant("2026-12-04T16:00"), Ok(expected));
+        assert_eq!(parse_instant("٢٠٢٦-١٢-٠٤ ١٦:٠٠"), Ok(expected));
+        assert_eq!(parse_instant(""), Err(Problem::Required));
+        assert_eq!(parse_instant("2026-12-04T25:00"), Err(Problem::InvalidTime));
+        assert_eq!(parse_instant("tomorrow"), Err(Problem::InvalidDate));
+        assert_eq!(parse_time("9:30"), Ok(jiff::civil::time(9, 30, 0, 0)));
+        assert_eq!(parse_time("16:00:00"), Ok(jiff::civil::time(16, 0, 0, 0)));
+        assert_eq!(parse_time("1600"), Err(Problem::InvalidTime));
+    }
     use jiff::civil::date;
 
     #[test]

@@ -24,6 +24,7 @@ fn read_case(bencher: divan::Bencher) {
         name_en: String::new(),
         case_prefix: "CP".into(),
         default_case_kind: Some(CaseKind::Police),
+        authority_kind: None,
     };
     let office = OfficeId::from_uuid(Uuid::from_u128(2));
     let user = User {

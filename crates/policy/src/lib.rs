@@ -18,7 +18,7 @@ use cedar_policy::{
 use sila_domain::agency::{Agency, Role};
 use sila_domain::case::{Case, Note};
 use sila_domain::consent::DataClass;
-use sila_domain::ids::{AgencyId, CaseId, PersonId, RecordId};
+use sila_domain::ids::{AgencyId, CaseId, ConsultationId, PersonId, RecordId, UserId};
 use sila_domain::referral::{Referral, ReferralStatus};
 
 /// The schema.
@@ -29,6 +29,7 @@ pub const POLICIES: &[(&str, &str)] = &[
     ("agency.cedar", include_str!("../../../policies/agency.cedar")),
     ("cases.cedar", include_str!("../../../policies/cases.cedar")),
     ("notes.cedar", include_str!("../../../policies/notes.cedar")),
+    ("casework.cedar", include_str!("../../../policies/casework.cedar")),
     ("persons.cedar", include_str!("../../../policies/persons.cedar")),
     ("referrals.cedar", include_str!("../../../policies/referrals.cedar")),
     ("guards.cedar", include_str!("../../../policies/guards.cedar")),
@@ -79,6 +80,28 @@ pub enum Act {
     ReadReferral,
     /// Move a referral to a status.
     TransitionReferral(ReferralStatus),
+    /// Record centre case work (assessments, plan, sessions, services, follow-ups).
+    RecordCasework,
+    /// Attach a file to a case.
+    AddAttachment,
+    /// Read a case's attachments.
+    ReadAttachment,
+    /// Ask the manager to close a case or send it to an authority.
+    RequestClosure,
+    /// Approve (or refuse) a closure or a transfer.
+    ApproveCase,
+    /// Read a court order's visits.
+    ReadVisits,
+    /// Record what happened at a visit.
+    RecordVisitEvent,
+    /// Issue the court report of a court order.
+    IssueCourtReport,
+    /// Record a consultation.
+    RecordConsultation,
+    /// Read a consultation.
+    ReadConsultation,
+    /// Record an awareness activity.
+    RecordActivity,
 }
 
 impl Act {
@@ -105,6 +128,17 @@ impl Act {
             Act::MergePersons => "MergePersons",
             Act::ReadReferral => "ReadReferral",
             Act::TransitionReferral(_) => "TransitionReferral",
+            Act::RecordCasework => "RecordCasework",
+            Act::AddAttachment => "AddAttachment",
+            Act::ReadAttachment => "ReadAttachment",
+            Act::RequestClosure => "RequestClosure",
+            Act::ApproveCase => "ApproveCase",
+            Act::ReadVisits => "ReadVisits",
+            Act::RecordVisitEvent => "RecordVisitEvent",
+            Act::IssueCourtReport => "IssueCourtReport",
+            Act::RecordConsultation => "RecordConsultation",
+            Act::ReadConsultation => "ReadConsultation",
+            Act::RecordActivity => "RecordActivity",
         }
     }
 }
@@ -133,6 +167,8 @@ pub enum Target<'a> {
     Note(&'a Note, &'a Case, &'a [PersonId]),
     /// A person: who registered them, and the classes of them the user's agency received.
     Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A consultation: its id, agency and who recorded it.
+    Consultation(ConsultationId, AgencyId, UserId),
     /// A referral, with whether the user may read its referring case and its centre case
     /// (earlier decisions of the same engine).
     Referral {
@@ -278,6 +314,16 @@ impl Engine {
                 );
                 id_uid("Person", person)
             }
+            Target::Consultation(id, agency, recorded_by) => {
+                let attributes = HashMap::from([
+                    ("agency".to_string(), entity_ref("Agency", agency)),
+                    ("recorded_by".to_string(), entity_ref("User", recorded_by)),
+                ]);
+                entities.push(
+                    Entity::new(id_uid("Consultation", id), attributes, HashSet::new()).map_err(|e| e.to_string())?,
+                );
+                id_uid("Consultation", id)
+            }
             Target::Referral { referral, reads_source_case, reads_centre_case } => {
                 let mut attributes = HashMap::from([
                     ("from_agency".to_string(), entity_ref("Agency", referral.from_agency_id)),
@@ -346,6 +392,7 @@ fn agency_entity(agency: &Agency) -> Result<Entity, String> {
 
 fn case_entity(case: &Case, persons: &[PersonId]) -> Result<Entity, String> {
     let mut attributes = HashMap::from([
+        ("kind".to_string(), RestrictedExpression::new_string(case.kind.code().to_string())),
         ("agency".to_string(), entity_ref("Agency", case.agency_id)),
         ("office".to_string(), entity_ref("Office", case.office_id)),
         ("created_by".to_string(), entity_ref("User", case.created_by)),

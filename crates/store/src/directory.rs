@@ -25,8 +25,9 @@ impl Tx {
     /// Stores a new agency.
     pub async fn insert_agency(&mut self, agency: &Agency, at: Timestamp) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO agencies (id, code, kind, name_ar, name_en, case_prefix, default_case_kind, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO agencies (id, code, kind, name_ar, name_en, case_prefix, default_case_kind, authority_kind,
+                created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id_text(agency.id))
         .bind(&agency.code)
@@ -35,6 +36,7 @@ impl Tx {
         .bind(&agency.name_en)
         .bind(&agency.case_prefix)
         .bind(agency.default_case_kind.map(|kind| kind.code()))
+        .bind(agency.authority_kind.map(|kind| kind.code()))
         .bind(micros(at))
         .execute(&mut *self.transaction)
         .await
@@ -45,7 +47,7 @@ impl Tx {
     /// Every agency, by code.
     pub async fn agencies(&mut self) -> Result<Vec<Agency>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, code, kind, name_ar, name_en, case_prefix, default_case_kind FROM agencies ORDER BY code",
+            "SELECT id, code, kind, name_ar, name_en, case_prefix, default_case_kind, authority_kind FROM agencies ORDER BY code",
         )
         .fetch_all(&mut *self.transaction)
         .await?;
@@ -55,7 +57,7 @@ impl Tx {
     /// One agency.
     pub async fn agency(&mut self, id: AgencyId) -> Result<Option<Agency>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, code, kind, name_ar, name_en, case_prefix, default_case_kind FROM agencies WHERE id = $1",
+            "SELECT id, code, kind, name_ar, name_en, case_prefix, default_case_kind, authority_kind FROM agencies WHERE id = $1",
         )
         .bind(id_text(id))
         .fetch_optional(&mut *self.transaction)
@@ -342,6 +344,7 @@ fn agency_from(columns: &Columns<'_>) -> Result<Agency, StoreError> {
         name_en: columns.text("name_en")?,
         case_prefix: columns.text("case_prefix")?,
         default_case_kind: columns.opt_code("default_case_kind", sila_domain::case::CaseKind::parse)?,
+        authority_kind: columns.opt_code("authority_kind", sila_domain::casework::AuthorityKind::parse)?,
     })
 }
 

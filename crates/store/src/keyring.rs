@@ -93,6 +93,31 @@ impl Tx {
         Ok(key.seal(owner, field, plaintext.as_bytes()))
     }
 
+    /// Seals bytes (a file) under the owner's data key.
+    pub(crate) async fn seal_bytes(
+        &mut self,
+        owner: Uuid,
+        field: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let key = self.data_key(owner, true).await?.ok_or(StoreError::Shredded)?;
+        Ok(key.seal(owner, field, plaintext))
+    }
+
+    /// Opens sealed bytes; `None` when the owner's key was shredded.
+    pub(crate) async fn open_bytes(
+        &mut self,
+        owner: Uuid,
+        field: &str,
+        table: &'static str,
+        sealed: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(key) = self.data_key(owner, false).await? else {
+            return Ok(None);
+        };
+        key.open(owner, field, sealed).map(Some).map_err(|_| StoreError::Unsealable { table })
+    }
+
     /// Opens a sealed value; `None` when the owner's key was shredded.
     pub(crate) async fn open(
         &mut self,

@@ -15,6 +15,7 @@
 
 mod audit;
 mod cases;
+mod casework;
 mod codec;
 mod connect;
 mod consents;
@@ -35,6 +36,7 @@ mod work;
 
 pub use audit::{AuditEntry, AuditFilter, RawAuditRow, StoredTreeHead};
 pub use cases::{CaseFilter, CaseScope};
+pub use casework::{Calendar, TransferRecord};
 pub use connect::{Dialect, Store, StoreOptions, Tx};
 pub use directory::NewUser;
 pub use error::StoreError;

@@ -26,6 +26,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0002_person_matching.sql"),
         include_str!("../../../migrations/postgres/0002_person_matching.sql"),
     ),
+    (
+        3,
+        "centre_casework",
+        include_str!("../../../migrations/sqlite/0003_centre_casework.sql"),
+        include_str!("../../../migrations/postgres/0003_centre_casework.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it

@@ -32,6 +32,12 @@ problem-not_a_child = أساس الحماية الإلزامية يخص الأط
 problem-end_before_start = يجب أن تكون بعد البداية.
 problem-same_person = هو سجل الشخص نفسه؛ اختر السجل المكرر لدمجه.
 problem-code_format = يُسمح فقط بالأحرف اللاتينية والأرقام و _ و -.
+problem-file_too_large = حجمه أكبر من المسموح (على الأكثر { $limit } بايت).
+problem-content_not_allowed = ليس ملف PDF أو PNG أو JPEG.
+problem-content_mismatch = اسمه يدل على نوع ومحتواه من نوع آخر.
+problem-out_of_range = خارج النطاق المسموح.
+problem-invalid_time = ليس وقتًا صحيحًا؛ اكتبه بالساعات والدقائق، مثل 16:00.
+problem-invalid_recurrence = ليست قاعدة تكرار مدعومة (يومي أو أسبوعي أو شهري، مثل FREQ=WEEKLY;BYDAY=FR).
 
 ## Errors of a whole request
 
@@ -70,6 +76,9 @@ error-csrf_rejected = رُفض الطلب لأنه صادر من موقع آخر
 error-content_shredded = انتهت مدة حفظ هذه القضية وأُتلف محتواها.
 error-person_already_merged = دُمج سجل هذا الشخص في سجل آخر؛ افتح ذلك السجل بدلًا منه.
 error-person_not_merged = سجل هذا الشخص غير مدموج في سجل آخر.
+error-slot_taken = لدى الموظف جلسة في هذا الوقت؛ اختر وقتًا آخر.
+error-approval_pending = يوجد طلب إغلاق أو إحالة لهذه الحالة بانتظار المدير.
+error-already_decided = تم البت في هذا الطلب من قبل.
 
 ## Field names
 

@@ -32,6 +32,12 @@ problem-not_a_child = the mandatory-protection basis applies to children (under 
 problem-end_before_start = must be after the start.
 problem-same_person = is the same person record; choose the duplicate to merge.
 problem-code_format = may use Latin letters, digits, _ and - only.
+problem-file_too_large = is too large (at most { $limit } bytes).
+problem-content_not_allowed = is not a PDF, PNG or JPEG file.
+problem-content_mismatch = its name says one kind of file, its content another.
+problem-out_of_range = is outside the allowed range.
+problem-invalid_time = is not a valid time; write it as hours:minutes, e.g. 16:00.
+problem-invalid_recurrence = is not a supported repetition rule (daily, weekly or monthly, e.g. FREQ=WEEKLY;BYDAY=FR).
 
 ## Errors of a whole request
 
@@ -70,6 +76,9 @@ error-csrf_rejected = The request was refused because it came from another site.
 error-content_shredded = This case's retention has ended and its content was destroyed.
 error-person_already_merged = This person record was merged into another one; open that record instead.
 error-person_not_merged = This person record is not merged into another one.
+error-slot_taken = The worker already has a session at that time; choose another time.
+error-approval_pending = A closure or transfer of this case is already waiting for the manager.
+error-already_decided = This request was already decided.
 
 ## Field names
 

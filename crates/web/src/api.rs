@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod casework;
 pub mod directory;
 pub mod emergency;
 pub mod health;
@@ -32,6 +33,7 @@ use crate::AppState;
         (name = "directory", description = "Agencies, offices, categories, protocols"),
         (name = "persons", description = "Persons"),
         (name = "cases", description = "Cases, their persons, risk, consent and notes"),
+        (name = "casework", description = "Centre case work: assessments, sessions, plan, services, follow-ups, attachments, closure and approvals"),
         (name = "referrals", description = "Referrals and their lifecycle"),
         (name = "audit", description = "The audit log"),
         (name = "health", description = "Liveness and readiness"),
@@ -62,6 +64,11 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(audit::public_key));
+    // A file travels base64 in JSON: a third larger than itself, plus the envelope.
+    let upload_limit = state.app.config().attachment_max_bytes / 3 * 4 + 64 * 1024;
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(casework::add_attachment))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     let protected = OpenApiRouter::new()
         .routes(routes!(session::delete_session))
         .routes(routes!(session::me))
@@ -85,7 +92,22 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(cases::withdraw_consent))
         .routes(routes!(cases::create_note, cases::list_notes))
         .routes(routes!(cases::assign_case))
-        .routes(routes!(cases::transfer_case))
+        .routes(routes!(casework::transfer_case))
+        .routes(routes!(casework::assessment_forms))
+        .routes(routes!(casework::casework))
+        .routes(routes!(casework::record_assessment))
+        .routes(routes!(casework::book_session))
+        .routes(routes!(casework::record_attendance))
+        .routes(routes!(casework::calendar))
+        .routes(routes!(casework::add_plan_item))
+        .routes(routes!(casework::set_plan_status))
+        .routes(routes!(casework::record_service))
+        .routes(routes!(casework::add_follow_up))
+        .routes(routes!(casework::complete_follow_up))
+        .routes(routes!(casework::attachment))
+        .routes(routes!(casework::close_case))
+        .routes(routes!(casework::pending_approvals))
+        .routes(routes!(casework::decide_approval))
         .routes(routes!(cases::bypass_centre_first))
         .routes(routes!(emergency::break_glass))
         .routes(routes!(emergency::declare_conflict))
@@ -97,6 +119,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(audit::tree_head))
         .routes(routes!(audit::inclusion))
         .routes(routes!(audit::consistency))
+        .merge(uploads)
         // Layers run outside-in in reverse order of addition: the actor is resolved
         // first, then the idempotency key (which is per user) is applied.
         .route_layer(middleware::from_fn_with_state(state.clone(), crate::idempotency::idempotency))

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use crate::AppState;
 use crate::api::types::{
     AssignIn, BypassIn, CaseDetailOut, CaseIn, CaseOut, CasePersonOut, ConsentIn, ConsentOut, ErrorBody, EventOut,
-    ListOf, NoteIn, NoteOut, PersonOut, ReasonIn, ReferralOut, RiskIn, RiskOut, TransferIn,
+    ListOf, NoteIn, NoteOut, PersonOut, ReasonIn, ReferralOut, RiskIn, RiskOut,
 };
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, decode_cursor, encode_cursor, path_id};
@@ -299,28 +299,6 @@ pub async fn assign_case(
         .assign_case(&actor, id, body.user_id.as_deref(), body.team_id.as_deref(), body.version, &context)
         .await?;
     Ok(Json(CaseOut::from(&case)))
-}
-
-/// Sends a police case to a competent authority (centre-before-authorities applies).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/transfer", tag = "cases", security(("session" = []), ("bearer" = [])),
-    params(("id" = String, Path, description = "case id")),
-    request_body = TransferIn,
-    responses((status = 200, body = CaseOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn transfer_case(
-    State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
-    Context(context): Context,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<TransferIn>,
-) -> Result<Json<CaseOut>, ApiError> {
-    let id = path_id(&id, CaseId::parse)?;
-    let input = sila_app::transfers::TransferInput {
-        authority_agency_id: body.authority_agency_id.unwrap_or_default(),
-        authority_reference: body.authority_reference,
-        data_classes: body.data_classes,
-        version: body.version,
-    };
-    Ok(Json(CaseOut::from(&state.app.transfer_case(&actor, id, &input, &context).await?)))
 }
 
 /// Records a police supervisor's bypass of the centre-first rule, with its ground.

@@ -3,6 +3,7 @@
 //! names the field; outputs spell every code as the domain does.
 
 mod cases;
+mod casework;
 mod persons;
 mod referrals;
 
@@ -14,6 +15,7 @@ use sila_domain::protocol::Protocol;
 use utoipa::ToSchema;
 
 pub use cases::*;
+pub use casework::*;
 pub use persons::*;
 pub use referrals::*;
 

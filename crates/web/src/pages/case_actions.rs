@@ -212,9 +212,10 @@ async fn transfer(
         authority_reference: data.filled("authority_reference"),
         data_classes: data.all("data_classes"),
         version: None,
+        reason: data.filled("reason"),
     };
     let result = match confirmed(&data) {
-        Ok(()) => state.app.transfer_case(&viewer.actor, case, &input, &RequestContext::default()).await.map(|_| ()),
+        Ok(()) => state.app.transfer(&viewer.actor, case, &input, &RequestContext::default()).await.map(|_| ()),
         Err(error) => Err(error),
     };
     match result {

@@ -21,6 +21,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
     pub headers: axum::http::HeaderMap,
+    /// The body as sent (files).
+    pub bytes: Vec<u8>,
 }
 
 impl Client {
@@ -93,7 +95,7 @@ impl Client {
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap();
         let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
-        Answer { status, body, headers }
+        Answer { status, body, headers, bytes: bytes.to_vec() }
     }
 }
 

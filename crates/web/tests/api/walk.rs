@@ -1,7 +1,8 @@
 //! The acceptance walk, steps 1, 2 and 4 of SYSTEM.md, through the HTTP API only: the
 //! officer registers a woman and her child, opens a case, records the risk checklist
 //! and consent, and refers to the Aman desk; the desk accepts and the centre case holds
-//! only the data classes sent; a caseworker adds a note and completes with an outcome;
+//! only the data classes sent; a caseworker adds a note and asks to close with an
+//! outcome, which the centre's manager approves;
 //! the officer reads status and outcome — and cannot see the centre case or its notes.
 
 use axum::http::StatusCode;
@@ -178,11 +179,25 @@ both_databases!(acceptance_walk_steps_1_2_4, |test: TestApp| async move {
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(note["level"], "team");
+    // The caseworker may not complete the referral herself: she asks the manager to
+    // close the case, and the approval completes the referral with the outcome.
     worker
         .post(
             &format!("/api/v1/referrals/{referral_id}/transitions"),
             json!({ "to": "completed", "outcome": "resolved" }),
         )
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    let request = worker
+        .post(
+            &format!("/api/v1/cases/{centre_case_id}/close"),
+            json!({ "outcome": "resolved", "reason": "استقر وضعها وانتهت الخطة." }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let manager = Client::sign_in(&test, "aman.manager").await;
+    manager
+        .post(&format!("/api/v1/approvals/{}", request["id"].as_str().unwrap()), json!({ "decision": "approve" }))
         .await
         .expect(StatusCode::OK);
 

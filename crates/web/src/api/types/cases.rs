@@ -295,11 +295,14 @@ pub struct TransferIn {
     pub authority_agency_id: Option<String>,
     /// The authority's reference.
     pub authority_reference: Option<String>,
-    /// Data class codes sent.
+    /// Data class codes sent (police cases; a centre case carries its authority's
+    /// redaction profile).
     #[serde(default)]
     pub data_classes: Vec<String>,
     /// The case version the client saw.
     pub version: Option<i64>,
+    /// Why (a centre case's request to its manager).
+    pub reason: Option<String>,
 }
 
 /// A centre-first bypass.
