@@ -87,6 +87,8 @@ pub enum Action {
     ReadConsultation,
     /// Record an awareness activity.
     RecordActivity,
+    /// Read the agency's counts (small cells suppressed).
+    ReadStatistics,
 }
 
 impl Action {
@@ -124,6 +126,7 @@ impl Action {
             Action::RecordConsultation => Act::RecordConsultation,
             Action::ReadConsultation => Act::ReadConsultation,
             Action::RecordActivity => Act::RecordActivity,
+            Action::ReadStatistics => Act::ReadStatistics,
         }
     }
 }
@@ -224,8 +227,13 @@ impl App {
         // Refused: may the actor see the record at all?
         let readable = match resource {
             Resource::Nothing => true,
-            Resource::Case(..) if action == Action::ReadCase => false,
-            Resource::Case(..) => self.verdict(actor, Action::ReadCase, resource).allowed,
+            Resource::Case(..) if matches!(action, Action::ReadCase | Action::ReadVisits) => false,
+            // The desk sees a court order's visits without reading its case.
+            Resource::Case(..) => {
+                self.verdict(actor, Action::ReadCase, resource).allowed
+                    || (matches!(action, Action::RecordVisitEvent | Action::IssueCourtReport)
+                        && self.verdict(actor, Action::ReadVisits, resource).allowed)
+            }
             Resource::Note(..) | Resource::Consultation(..) => false,
             Resource::Person(..) if action == Action::ReadPerson => false,
             Resource::Person(..) => self.verdict(actor, Action::ReadPerson, resource).allowed,

@@ -243,18 +243,7 @@ impl App {
                 return Err(AppError::invalid("person_id", Problem::Required));
             };
             ensure_open(&case)?;
-            let person = tx.person(person_id).await?;
-            let visible = match &person {
-                Some(person) => match tx.person_scope(person, actor.agency.id).await? {
-                    sila_store::PersonScope::Registered => true,
-                    sila_store::PersonScope::Shared(classes) => {
-                        classes.contains(&sila_domain::consent::DataClass::Identity)
-                    }
-                    sila_store::PersonScope::None => false,
-                },
-                None => false,
-            };
-            if !visible {
+            if !knows_person(&mut tx, actor, person_id).await? {
                 return Err(AppError::invalid("person_id", Problem::UnknownValue));
             }
             audit.subject(SubjectKind::Person, person_id);
@@ -419,6 +408,17 @@ impl App {
             Decision::Deny => Err(AppError::Forbidden),
         }
     }
+}
+
+/// Whether the actor's agency knows who a person is (registered them, or received their
+/// identity by referral): only such a person can be put into one of its cases.
+pub(crate) async fn knows_person(tx: &mut Tx, actor: &Actor, person_id: PersonId) -> Result<bool, AppError> {
+    let Some(person) = tx.person(person_id).await? else { return Ok(false) };
+    Ok(match tx.person_scope(&person, actor.agency.id).await? {
+        sila_store::PersonScope::Registered => true,
+        sila_store::PersonScope::Shared(classes) => classes.contains(&sila_domain::consent::DataClass::Identity),
+        sila_store::PersonScope::None => false,
+    })
 }
 
 /// Refuses changes to a closed or transferred case.

@@ -170,6 +170,8 @@ pub enum Probe {
     Person(sila_domain::ids::PersonId),
     /// A referral.
     Referral(sila_domain::ids::ReferralId),
+    /// A consultation of the actor's agency (as `App::consultations` lists them).
+    Consultation(sila_domain::ids::ConsultationId),
 }
 
 /// Test fixtures written straight into the store (no use case, no authorisation: the
@@ -337,6 +339,32 @@ impl TestApp {
         note.id
     }
 
+    /// An anonymous consultation given by `by` at `agency`.
+    pub async fn fixture_consultation(
+        &self,
+        agency: &str,
+        by: sila_domain::ids::UserId,
+    ) -> sila_domain::ids::ConsultationId {
+        let now = self.app.now();
+        let consultation = sila_domain::engagement::Consultation {
+            id: sila_domain::ids::ConsultationId::from_uuid(crate::new_uuid()),
+            agency_id: self.world.agency(agency).id,
+            kind: sila_domain::engagement::ConsultationKind::Legal,
+            channel: sila_domain::engagement::Channel::Phone,
+            person_id: None,
+            sex: None,
+            age_group: None,
+            summary: Some(sila_domain::text::Text::from_stored("استشارة".into())),
+            recorded_by: by,
+            held_on: sila_domain::time::local_date(now),
+            created_at: now,
+        };
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_consultation(&consultation).await.unwrap();
+        tx.commit().await.unwrap();
+        consultation.id
+    }
+
     /// A referral of `case` to an office, carrying `classes` of the case's persons, with
     /// its centre case when one is given (an accepted referral).
     pub async fn fixture_referral(
@@ -458,6 +486,16 @@ impl TestApp {
                     action,
                     Resource::Person(id, person.registered_by_agency_id, &classes),
                 )
+            }
+            Probe::Consultation(id) => {
+                let all =
+                    tx.consultations(actor.agency.id, jiff::civil::Date::MIN, jiff::civil::Date::MAX).await.unwrap();
+                let Some(consultation) = all.into_iter().find(|item| item.id == id) else {
+                    return Decision::Hide;
+                };
+                let resource =
+                    Resource::Consultation(consultation.id, consultation.agency_id, consultation.recorded_by);
+                if app.verdict(&actor, action, resource).allowed { Decision::Allow } else { Decision::Hide }
             }
             Probe::Referral(id) => {
                 let referral = tx.referral(id).await.unwrap().unwrap();

@@ -236,6 +236,19 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         }
     }
 
+    // Consultations: the actor's own, a colleague's, another agency's.
+    for (relation, id) in [
+        ("recorded_by_actor", test.fixture_consultation(agency, actor).await),
+        ("recorded_by_colleague", test.fixture_consultation(agency, colleague).await),
+        ("other_agency", test.fixture_consultation(foreign_agency, foreigner).await),
+    ] {
+        rows.push((
+            "ReadConsultation".into(),
+            relation.into(),
+            label(test.access(actor, Action::ReadConsultation, Probe::Consultation(id)).await),
+        ));
+    }
+
     // What is done without a particular record.
     for (name, action) in [
         ("CreatePerson", Action::CreatePerson),
@@ -247,6 +260,7 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ("ReadAudit", Action::ReadAudit),
         ("RecordConsultation", Action::RecordConsultation),
         ("RecordActivity", Action::RecordActivity),
+        ("ReadStatistics", Action::ReadStatistics),
     ] {
         rows.push((name.into(), "own_agency".into(), label(test.access(actor, action, Probe::Agency).await)));
     }

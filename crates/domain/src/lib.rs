@@ -47,6 +47,7 @@ pub mod casework;
 pub mod consent;
 mod country_table;
 pub mod court;
+pub mod engagement;
 pub mod error;
 pub mod ids;
 pub mod matching;

@@ -102,6 +102,8 @@ pub enum Act {
     ReadConsultation,
     /// Record an awareness activity.
     RecordActivity,
+    /// Read the agency's counts.
+    ReadStatistics,
 }
 
 impl Act {
@@ -139,6 +141,7 @@ impl Act {
             Act::RecordConsultation => "RecordConsultation",
             Act::ReadConsultation => "ReadConsultation",
             Act::RecordActivity => "RecordActivity",
+            Act::ReadStatistics => "ReadStatistics",
         }
     }
 }

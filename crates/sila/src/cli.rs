@@ -138,6 +138,17 @@ enum KeysCommand {
 enum AuditCommand {
     /// Recompute the whole audit log; exit non-zero and say where, if it was altered.
     Verify,
+    /// Prove offline that a court report (its JSON form) is as the centre issued it:
+    /// its content, the audit entries it rests on, and the signed tree head. Needs no
+    /// database.
+    VerifyReport {
+        /// The report's JSON file.
+        file: PathBuf,
+        /// The centre's audit public key (hex, as `GET /api/v1/audit/public-key` gives
+        /// it); without it the key inside the report is trusted and its hex is printed.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,6 +326,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             config.check()?;
             rotate(&config).await
+        }
+        Command::Audit { command: AuditCommand::VerifyReport { file, public_key }, .. } => {
+            verify_report(&file, public_key.as_deref())
         }
         Command::Audit { command: AuditCommand::Verify, database, keys: dir } => {
             apply_overrides(&mut config, database, None);
@@ -571,6 +585,29 @@ fn init_logging(config: &Config) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // Logs carry record ids and codes, never names or text a user typed.
     let _ = if config.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// `sila audit verify-report`: exits non-zero, saying what failed, unless the report
+/// verifies.
+fn verify_report(file: &std::path::Path, public_key: Option<&str>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let expected = match public_key {
+        Some(text) => Some(sila_reports::court::unhex(text.trim()).context("--public-key is not hex")?),
+        None => None,
+    };
+    match sila_reports::court::verify(&bytes, expected.as_deref()) {
+        Ok(verified) => {
+            println!(
+                "court report verified: {} from {} to {}, {} visit events and the issue proven in the audit log of {} entries",
+                verified.case_reference, verified.period.0, verified.period.1, verified.events, verified.tree_size
+            );
+            if expected.is_none() {
+                println!("signed by the audit key {}; compare it with the centre's published key", verified.public_key);
+            }
+            Ok(())
+        }
+        Err(error) => bail!("court report NOT verified: {error}"),
+    }
 }
 
 #[cfg(test)]

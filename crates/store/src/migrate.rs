@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0003_centre_casework.sql"),
         include_str!("../../../migrations/postgres/0003_centre_casework.sql"),
     ),
+    (
+        4,
+        "court_orders",
+        include_str!("../../../migrations/sqlite/0004_court_orders.sql"),
+        include_str!("../../../migrations/postgres/0004_court_orders.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it

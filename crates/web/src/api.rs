@@ -4,8 +4,10 @@
 pub mod audit;
 pub mod cases;
 pub mod casework;
+pub mod court;
 pub mod directory;
 pub mod emergency;
+pub mod engagement;
 pub mod health;
 pub mod persons;
 pub mod referrals;
@@ -34,6 +36,8 @@ use crate::AppState;
         (name = "persons", description = "Persons"),
         (name = "cases", description = "Cases, their persons, risk, consent and notes"),
         (name = "casework", description = "Centre case work: assessments, sessions, plan, services, follow-ups, attachments, closure and approvals"),
+        (name = "court orders", description = "Family-court orders carried out at a centre: visits, events, the court report"),
+        (name = "engagement", description = "Consultations and awareness activities, and their counts"),
         (name = "referrals", description = "Referrals and their lifecycle"),
         (name = "audit", description = "The audit log"),
         (name = "health", description = "Liveness and readiness"),
@@ -108,6 +112,15 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(casework::close_case))
         .routes(routes!(casework::pending_approvals))
         .routes(routes!(casework::decide_approval))
+        .routes(routes!(court::register_court_order))
+        .routes(routes!(court::court_order))
+        .routes(routes!(court::visits))
+        .routes(routes!(court::visit))
+        .routes(routes!(court::record_visit_event))
+        .routes(routes!(court::report))
+        .routes(routes!(engagement::record_consultation, engagement::consultations))
+        .routes(routes!(engagement::record_activity, engagement::activities))
+        .routes(routes!(engagement::engagement_counts))
         .routes(routes!(cases::bypass_centre_first))
         .routes(routes!(emergency::break_glass))
         .routes(routes!(emergency::declare_conflict))

@@ -5,6 +5,8 @@ mod admin;
 mod casework;
 mod centre_first;
 mod client;
+mod court;
+mod engagement;
 mod input;
 mod matching;
 mod rules;

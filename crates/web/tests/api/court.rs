@@ -1,0 +1,224 @@
+//! A court order through the API, on both databases: a Wifaq counsellor registers a
+//! weekly Friday visitation order for December; Qatar National Day (18 December) falls
+//! on a Friday and is skipped; the desk records the visits — one held, one no-show, one
+//! with an incident; the manager issues the court report for the month, which verifies
+//! offline and fails after one byte of it is changed. The PDF is rendered to PNG with
+//! poppler's `pdftoppm` and its text read back with `pdftotext`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use sila_app::both_databases;
+use sila_app::testing::TestApp;
+
+use crate::client::Client;
+
+async fn person(client: &Client, first: &str, father: &str, family: &str, sex: &str, birth: &str) -> String {
+    let answer = client
+        .post(
+            "/api/v1/persons",
+            json!({ "first_name_ar": first, "father_name_ar": father, "family_name_ar": family,
+                    "sex": sex, "birth_date": birth, "nationality": "QA" }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    answer["person"]["id"].as_str().unwrap().to_string()
+}
+
+fn order(mother: &str, father: &str, child: &str, schedule: Value) -> Value {
+    json!({
+        "court": "محكمة الأسرة - الدائرة الثانية", "decision_number": "2026/1187", "decision_date": "2026-11-15",
+        "kind": "visitation", "supervised": true, "conditions": "الرؤية بحضور أخصائي",
+        "custodial_person_id": mother, "visiting_person_id": father, "child_person_ids": [child],
+        "schedule": schedule,
+    })
+}
+
+/// Sets up the December order and records its visits; returns the order id.
+async fn december_order(test: &TestApp) -> String {
+    let counsellor = Client::sign_in(test, "wifaq.counsellor").await;
+    let mother = person(&counsellor, "مريم", "خالد", "السليطي", "female", "1992-03-04").await;
+    let father = person(&counsellor, "فهد", "سعد", "الكبيسي", "male", "1988-07-21").await;
+    let child = person(&counsellor, "سارة", "فهد", "الكبيسي", "female", "2019-09-09").await;
+    let weekly = json!({ "rule": "FREQ=WEEKLY;BYDAY=FR", "starts_on": "2026-12-01", "ends_on": "2026-12-31",
+                         "start_time": "16:00", "end_time": "18:00", "gap_minutes": 15 });
+
+    // Bad input: every field named, nothing registered.
+    let bad = counsellor
+        .post(
+            "/api/v1/court-orders",
+            order(
+                &mother,
+                &mother,
+                &child,
+                json!({ "rule": "FREQ=YEARLY", "starts_on": "2026-12-01",
+                                                    "start_time": "18:00", "end_time": "16:00" }),
+            ),
+        )
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "same_person", Some("visiting_person_id"));
+    let fields: Vec<&str> =
+        bad["error"]["details"].as_array().unwrap().iter().map(|item| item["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"schedule.rule") && fields.contains(&"schedule.end_time"), "{bad}");
+    let officer = Client::sign_in(test, "cp.officer").await;
+    officer.post("/api/v1/court-orders", order(&mother, &father, &child, weekly.clone())).await.expect_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+
+    let registered = counsellor
+        .post("/api/v1/court-orders", order(&mother, &father, &child, weekly))
+        .await
+        .expect(StatusCode::CREATED);
+    assert!(registered["case_reference"].as_str().unwrap().starts_with("WF-2026-"));
+    let days: Vec<&str> =
+        registered["visits"].as_array().unwrap().iter().map(|visit| visit["date"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-12-04", "2026-12-11", "2026-12-25"], "National Day (Friday 18 December) is skipped");
+    let first = &registered["visits"][0];
+    assert_eq!(
+        [&first["visiting_arrives_at"], &first["starts_at"], &first["ends_at"], &first["visiting_leaves_at"]],
+        ["2026-12-04T12:45:00Z", "2026-12-04T13:00:00Z", "2026-12-04T15:00:00Z", "2026-12-04T15:15:00Z"],
+        "staggered: the parents never cross"
+    );
+    let order_id = registered["id"].as_str().unwrap().to_string();
+
+    // The desk receives the families and records what happens.
+    let desk = Client::sign_in(test, "wifaq.desk").await;
+    let visits = desk.get(&format!("/api/v1/court-orders/{order_id}/visits")).await.expect(StatusCode::OK);
+    let visit = |index: usize| visits[index]["id"].as_str().unwrap().to_string();
+    let record = async |desk: &Client, visit: &str, body: Value| {
+        desk.post(&format!("/api/v1/visits/{visit}/events"), body).await.expect(StatusCode::CREATED)
+    };
+    // Each Friday afternoon (sessions have ended meanwhile: the desk signs in again).
+    test.clock.advance(jiff::SignedDuration::from_hours(5 * 24 + 4));
+    let desk = Client::sign_in(test, "wifaq.desk").await;
+    for body in [
+        json!({ "kind": "arrived", "party": "visiting" }),
+        json!({ "kind": "arrived", "party": "custodial" }),
+        json!({ "kind": "handover" }),
+        json!({ "kind": "returned" }),
+    ] {
+        record(&desk, &visit(0), body).await;
+    }
+    desk.post(&format!("/api/v1/visits/{}/events", visit(1)), json!({ "kind": "no_show" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "required",
+        Some("party"),
+    );
+    desk.post(&format!("/api/v1/visits/{}/events", visit(1)), json!({ "kind": "no_show", "party": "visiting" }))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "required", Some("note"));
+    test.clock.advance(jiff::SignedDuration::from_hours(7 * 24));
+    let desk = Client::sign_in(test, "wifaq.desk").await;
+    let missed =
+        record(&desk, &visit(1), json!({ "kind": "no_show", "party": "visiting", "note": "لم يحضر ولم يعتذر" })).await;
+    assert_eq!(missed["status"], "missed");
+    test.clock.advance(jiff::SignedDuration::from_hours(14 * 24));
+    let desk = Client::sign_in(test, "wifaq.desk").await;
+    for body in [
+        json!({ "kind": "arrived", "party": "visiting" }),
+        json!({ "kind": "arrived", "party": "custodial" }),
+        json!({ "kind": "handover" }),
+        json!({ "kind": "incident", "note": "رفعت الطفلة صوتها باكية عند التسليم ثم هدأت" }),
+        json!({ "kind": "returned" }),
+    ] {
+        record(&desk, &visit(2), body).await;
+    }
+    let manager = Client::sign_in(test, "wifaq.manager").await;
+    let alerts = manager.get("/api/v1/alerts").await.expect(StatusCode::OK);
+    assert!(alerts.to_string().contains("court_order.no_show"), "{alerts}");
+
+    // Others see nothing of it.
+    let officer = Client::sign_in(test, "cp.officer").await;
+    officer.get(&format!("/api/v1/court-orders/{order_id}")).await.expect_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let aman = Client::sign_in(test, "aman.desk").await;
+    aman.get(&format!("/api/v1/court-orders/{order_id}/visits")).await.expect_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    desk.get(&format!("/api/v1/court-orders/{order_id}/report?from=2026-12-01&to=2026-12-31")).await.expect_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    order_id
+}
+
+both_databases!(a_court_order_month_with_its_verified_report, |test: TestApp| async move {
+    let order_id = december_order(&test).await;
+    let manager = Client::sign_in(&test, "wifaq.manager").await;
+    let path = format!("/api/v1/court-orders/{order_id}/report?from=2026-12-01&to=2026-12-31");
+    manager
+        .send("GET", &format!("/api/v1/court-orders/{order_id}/report?from=2026-12-31&to=2026-12-01"), None, &[])
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "end_before_start", Some("to"));
+    let answer = manager.send("GET", &path, None, &[("accept", "application/json")]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let file = answer.bytes;
+    let verified =
+        sila_reports::court::verify(&file, Some(&test.app.audit_public_key().0)).expect("the report verifies");
+    assert_eq!((verified.events, verified.period.0.as_str()), (10, "2026-12-01"));
+    let report: Value = serde_json::from_slice(&file).unwrap();
+    assert_eq!(
+        report["content"]["summary"],
+        json!({ "scheduled": 3, "held": 2, "missed": 1, "no_shows_custodial": 0, "no_shows_visiting": 1,
+                "incidents": 1 })
+    );
+    assert_eq!(report["content"]["custodial_parent"], "مريم خالد السليطي");
+    assert_eq!(report["content"]["decision_date_hijri"], "5 جمادى الآخرة 1448");
+
+    // One byte of the content changed (the no-show's party), and each part of the proof.
+    let text = String::from_utf8(file.clone()).unwrap();
+    let tampered = text.replacen("\"no_shows_visiting\":1", "\"no_shows_visiting\":0", 1);
+    assert_ne!(tampered, text);
+    assert!(sila_reports::court::verify(tampered.as_bytes(), None).is_err());
+    let at = text.find("لم يحضر").unwrap();
+    let mut one_byte = file.clone();
+    one_byte[at + 1] ^= 0x01;
+    let error = sila_reports::court::verify(&one_byte, None).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            sila_reports::court::ReportError::ContentAltered | sila_reports::court::ReportError::NotAReport(_)
+        ),
+        "{error}"
+    );
+    let mut head = report.clone();
+    head["tree_head"]["tree_size"] = json!(report["tree_head"]["tree_size"].as_u64().unwrap() + 1);
+    assert!(sila_reports::court::verify(&serde_json::to_vec(&head).unwrap(), None).is_err());
+    assert!(sila_reports::court::verify(&file, Some(&[7u8; 32])).is_err(), "another centre's key");
+
+    // The PDF: shaped Arabic, right to left, with its tables — rendered to PNG.
+    let pdf = manager.get(&path).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/reports");
+    std::fs::create_dir_all(&out).unwrap();
+    let stem = format!("court-report-{}", if test.schema.is_some() { "postgres" } else { "sqlite" });
+    let pdf_path = out.join(format!("{stem}.pdf"));
+    std::fs::write(&pdf_path, &pdf.bytes).unwrap();
+    std::fs::write(out.join(format!("{stem}.json")), &file).unwrap();
+    let rendered = Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-f", "1", "-l", "1"])
+        .arg(&pdf_path)
+        .arg(out.join(&stem))
+        .status()
+        .expect("pdftoppm (Debian poppler-utils; .ci/browser-deps installs it)");
+    assert!(rendered.success());
+    let png = std::fs::read(out.join(format!("{stem}-1.png"))).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{} bytes", png.len());
+    let text = Command::new("pdftotext").args(["-layout"]).arg(&pdf_path).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in ["الزيارات", "الملخص", "2026/1187", "مريم خالد السليطي"] {
+        assert!(text.contains(expected), "{expected} missing from the PDF's text:\n{text}");
+    }
+});
