@@ -342,6 +342,18 @@ impl App {
             tx.update_case(&case).await?;
             case.version += 1;
             record_event(&mut tx, &case, Some(actor), "case.assigned", None, &[], now).await?;
+            if let Some(user) = user_id.filter(|user| *user != actor.user.id) {
+                tx.insert_alert(&sila_store::Alert {
+                    id: new_uuid(),
+                    user_id: user,
+                    kind: "case.assigned".into(),
+                    subject_kind: Some("case".into()),
+                    subject_id: Some(case.id.to_string()),
+                    created_at: now,
+                    read_at: None,
+                })
+                .await?;
+            }
             Ok(case)
         }
         .await;

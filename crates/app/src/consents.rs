@@ -112,6 +112,27 @@ impl App {
             consent.withdrawn_at = Some(now);
             touch_case(&mut tx, &case, now).await?;
             record_event(&mut tx, &case, Some(actor), "consent.withdrawn", None, &[], now).await?;
+            // The receiving centre must stop using what the consent covered: its desk
+            // and managers, and whoever works the centre case, are told.
+            for referral in tx.referrals_of_case(case.id).await? {
+                if referral.to_agency_id != consent.recipient_agency_id || referral.status.is_terminal() {
+                    continue;
+                }
+                let mut recipients =
+                    tx.users_with_role_at(sila_domain::agency::Role::DeskCoordinator, referral.to_office_id).await?;
+                recipients
+                    .extend(tx.users_with_role(referral.to_agency_id, sila_domain::agency::Role::CentreManager).await?);
+                if let Some(centre) = referral.centre_case_id
+                    && let Some(centre_case) = tx.case(centre).await?
+                {
+                    recipients.extend(centre_case.assigned_user_id);
+                }
+                recipients.sort();
+                recipients.dedup();
+                for user in recipients {
+                    crate::monitor::raise(&mut tx, user, "consent.withdrawn", referral.id, now).await?;
+                }
+            }
             Ok(consent)
         }
         .await;

@@ -26,6 +26,7 @@ mod idempotency;
 pub mod keys;
 pub mod ledger;
 pub mod merges;
+pub mod monitor;
 pub mod notes;
 pub mod persons;
 pub mod referrals;

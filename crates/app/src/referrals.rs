@@ -251,6 +251,9 @@ impl App {
             version: 1,
         };
         tx.insert_referral(&referral).await?;
+        for desk in tx.users_with_role_at(sila_domain::agency::Role::DeskCoordinator, referral.to_office_id).await? {
+            crate::monitor::raise(tx, desk, "referral.new", referral.id, now).await?;
+        }
         for entry in &persons {
             for class in classes.intersection(&BTreeSet::from([DataClass::Identity, DataClass::Contact])) {
                 tx.grant_person_access(entry.person_id, to_agency, *class, referral.id, now).await?;

@@ -428,6 +428,24 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
             }
         })
     };
+    // The deadline monitor and the notification sender (the log sender: a line per
+    // notification, naming only the user's id). Several servers may run both.
+    let monitor = {
+        let app = app.clone();
+        let every = std::time::Duration::from_secs(config.monitor_seconds);
+        let worker = format!("{}-{}", config.listen, std::process::id());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(error) = app.monitor_deadlines().await {
+                    tracing::error!(error = %error, "the deadline monitor failed");
+                }
+                if let Err(error) = app.deliver_notifications(&sila_app::monitor::LogSender, &worker).await {
+                    tracing::error!(error = %error, "notifications could not be delivered");
+                }
+            }
+        })
+    };
     // The person name index, built in the background: searches wait for it only if they
     // come before it is ready.
     let warming = {
@@ -450,6 +468,7 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     sequencer.abort();
+    monitor.abort();
     warming.abort();
     app.sequence_and_sign().await?;
     app.close().await;

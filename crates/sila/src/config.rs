@@ -33,6 +33,8 @@ pub struct Config {
     pub keys_dir: std::path::PathBuf,
     /// Seconds between signed tree heads of the audit log while serving.
     pub tree_head_seconds: u64,
+    /// Seconds between passes of the deadline monitor and the notification sender.
+    pub monitor_seconds: u64,
     /// Minutes a break-glass access lasts.
     pub break_glass_minutes: i64,
 }
@@ -87,6 +89,7 @@ impl Default for Config {
             risk_instrument: None,
             keys_dir: "sila-keys".into(),
             tree_head_seconds: 10,
+            monitor_seconds: 60,
             break_glass_minutes: 60,
         }
     }
@@ -133,6 +136,9 @@ impl Config {
         }
         if self.tree_head_seconds == 0 {
             bail!("tree_head_seconds must be at least 1");
+        }
+        if self.monitor_seconds == 0 {
+            bail!("monitor_seconds must be at least 1");
         }
         Ok(())
     }

@@ -102,7 +102,7 @@ impl Tx {
         .collect()
     }
 
-    /// Puts an alert in a user's inbox.
+    /// Puts an alert in a user's inbox, and a notification of it in the outbox.
     pub async fn insert_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO alerts (id, user_id, kind, subject_kind, subject_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -115,6 +115,13 @@ impl Tx {
         .bind(micros(alert.created_at))
         .execute(&mut *self.transaction)
         .await?;
+        sqlx::query("INSERT INTO outbox (id, alert_id, user_id, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(uuid::Uuid::now_v7().hyphenated().to_string())
+            .bind(alert.id.hyphenated().to_string())
+            .bind(id_text(alert.user_id))
+            .bind(micros(alert.created_at))
+            .execute(&mut *self.transaction)
+            .await?;
         Ok(())
     }
 

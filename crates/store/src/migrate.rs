@@ -38,6 +38,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0004_court_orders.sql"),
         include_str!("../../../migrations/postgres/0004_court_orders.sql"),
     ),
+    (
+        5,
+        "alert_outbox",
+        include_str!("../../../migrations/sqlite/0005_alert_outbox.sql"),
+        include_str!("../../../migrations/postgres/0005_alert_outbox.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it

@@ -2,6 +2,7 @@
 //! acceptance walk of the referral loop, its rules, person matching, and bad input.
 
 mod admin;
+mod alerts;
 mod casework;
 mod centre_first;
 mod client;
