@@ -308,6 +308,65 @@ impl App {
         self.finish(tx, audit, context, result).await
     }
 
+    /// The agency's court orders the actor may see (the counsellor's, the desk's, the
+    /// manager's lists), newest first.
+    pub async fn court_orders(&self, actor: &Actor) -> Result<Vec<CourtOrderView>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "court_order.list").await?;
+        let result = async {
+            let mut items = Vec::new();
+            for id in tx.court_orders_of_agency(actor.agency.id).await? {
+                let Some(order) = tx.court_order(id).await? else { continue };
+                let Some(case) = tx.case(order.case_id).await? else { continue };
+                let persons = tx.case_person_ids(case.id).await?;
+                if self.verdict(actor, Action::ReadVisits, Resource::Case(&case, &persons)).allowed {
+                    audit.subject(SubjectKind::CourtOrder, order.id);
+                    items.push(CourtOrderView { order, case, visits: Vec::new() });
+                }
+            }
+            Ok(items)
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// The visits of a day at the actor's centre that the actor may see (the desk's day),
+    /// each with its order.
+    pub async fn visits_on(&self, actor: &Actor, day: Date) -> Result<Vec<(Visit, CourtOrder)>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "visit.list").await?;
+        let result = async {
+            let mut items = Vec::new();
+            for visit in tx.visits_of_agency_on(actor.agency.id, day).await? {
+                let Some(order) = tx.court_order(visit.order_id).await? else { continue };
+                let Some(case) = tx.case(order.case_id).await? else { continue };
+                let persons = tx.case_person_ids(case.id).await?;
+                if self.verdict(actor, Action::ReadVisits, Resource::Case(&case, &persons)).allowed {
+                    audit.subject(SubjectKind::Visit, visit.id);
+                    items.push((visit, order));
+                }
+            }
+            Ok(items)
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// The persons the actor's agency registered most recently (to pick parties from).
+    pub async fn recent_persons(&self, actor: &Actor) -> Result<Vec<sila_domain::person::Person>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "person.list").await?;
+        let result = async {
+            if self.authorize(&mut audit, actor, Action::CreatePerson, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let persons = tx.recent_persons(actor.agency.id, 200).await?;
+            for person in &persons {
+                audit.subject(SubjectKind::Person, person.id);
+            }
+            Ok(persons)
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
     /// A visit's events (for the desk's and the counsellor's pages).
     pub async fn visit_events(&self, actor: &Actor, visit_id: VisitId) -> Result<(Visit, Vec<VisitEvent>), AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "visit.read").await?;

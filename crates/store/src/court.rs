@@ -159,6 +159,38 @@ impl Tx {
         }))
     }
 
+    /// The ids of an agency's court orders, newest first.
+    pub async fn court_orders_of_agency(
+        &mut self,
+        agency: sila_domain::ids::AgencyId,
+    ) -> Result<Vec<CourtOrderId>, StoreError> {
+        sqlx::query(
+            "SELECT o.id FROM court_orders o JOIN cases c ON c.id = o.case_id WHERE c.agency_id = $1
+             ORDER BY o.created_at DESC, o.id DESC",
+        )
+        .bind(id_text(agency))
+        .fetch_all(&mut *self.transaction)
+        .await?
+        .iter()
+        .map(|row| Columns::new(row, "court_orders").id("id"))
+        .collect()
+    }
+
+    /// The visits of an agency's orders on one day, by time.
+    pub async fn visits_of_agency_on(
+        &mut self,
+        agency: sila_domain::ids::AgencyId,
+        day: Date,
+    ) -> Result<Vec<Visit>, StoreError> {
+        let sql = "SELECT v.id, v.order_id, v.day, v.visiting_arrives_at, v.starts_at, v.ends_at,
+                v.visiting_leaves_at, v.status
+             FROM visits v JOIN court_orders o ON o.id = v.order_id JOIN cases c ON c.id = o.case_id
+             WHERE c.agency_id = $1 AND v.day = $2 ORDER BY v.starts_at, v.id";
+        let rows =
+            sqlx::query(sql).bind(id_text(agency)).bind(date_text(day)).fetch_all(&mut *self.transaction).await?;
+        rows.iter().map(|row| visit_of(&Columns::new(row, "visits"))).collect()
+    }
+
     /// Stores a generated visit.
     pub async fn insert_visit(&mut self, visit: &Visit) -> Result<(), StoreError> {
         let sql = format!("INSERT INTO visits ({VISIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
@@ -199,17 +231,6 @@ impl Tx {
             .bind(date_text(to))
             .fetch_all(&mut *self.transaction)
             .await?;
-        rows.iter().map(|row| visit_of(&Columns::new(row, "visits"))).collect()
-    }
-
-    /// The visits of all orders at an office on one day, by time (the desk's day list).
-    pub async fn visits_on(&mut self, office: sila_domain::ids::OfficeId, day: Date) -> Result<Vec<Visit>, StoreError> {
-        let sql = "SELECT v.id, v.order_id, v.day, v.visiting_arrives_at, v.starts_at, v.ends_at,
-                v.visiting_leaves_at, v.status
-             FROM visits v JOIN court_orders o ON o.id = v.order_id
-             WHERE o.office_id = $1 AND v.day = $2 ORDER BY v.starts_at, v.id";
-        let rows =
-            sqlx::query(sql).bind(id_text(office)).bind(date_text(day)).fetch_all(&mut *self.transaction).await?;
         rows.iter().map(|row| visit_of(&Columns::new(row, "visits"))).collect()
     }
 

@@ -78,6 +78,24 @@ impl Tx {
         self.record_person_change(person.id).await
     }
 
+    /// The persons an agency registered most recently (not merged away), newest first.
+    pub async fn recent_persons(&mut self, agency: AgencyId, limit: i64) -> Result<Vec<Person>, StoreError> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE registered_by_agency_id = $1 AND merged_into IS NULL
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_text(agency))
+            .bind(limit)
+            .fetch_all(&mut *self.transaction)
+            .await?;
+        let mut persons = Vec::with_capacity(rows.len());
+        for row in &rows {
+            persons.push(self.person_from(row).await?);
+        }
+        Ok(persons)
+    }
+
     /// One person, whoever may see them (the caller decides what to show).
     pub async fn person(&mut self, id: PersonId) -> Result<Option<Person>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"));

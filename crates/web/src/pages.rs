@@ -20,6 +20,8 @@ mod audit;
 mod case_actions;
 mod case_steps;
 mod cases;
+mod casework;
+mod court;
 mod dates;
 mod forms;
 mod intake;
@@ -52,6 +54,8 @@ pub fn routes() -> Router<AppState> {
         .merge(cases::routes())
         .merge(case_steps::routes())
         .merge(case_actions::routes())
+        .merge(casework::routes())
+        .merge(court::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
         .merge(alerts::routes())
@@ -237,6 +241,18 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
     if has(Role::DeskCoordinator) || has(Role::CentreManager) {
         add(("/referrals/incoming", "nav-incoming"));
         add(("/cases", "nav-cases"));
+    }
+    if has(Role::CentreManager) {
+        add(("/approvals", "nav-approvals"));
+    }
+    // Court orders are carried out at centres (Wifaq in the seed data).
+    if actor.agency.kind == sila_domain::agency::AgencyKind::Centre {
+        if has(Role::FamilyCounsellor) || has(Role::CentreManager) {
+            add(("/court-orders", "nav-court-orders"));
+        }
+        if has(Role::DeskCoordinator) || has(Role::CentreManager) {
+            add(("/visits", "nav-visits"));
+        }
     }
     if [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor].into_iter().any(has) {
         add(("/cases", "nav-cases"));

@@ -300,10 +300,13 @@ pub struct ReportQuery {
     pub from: Option<String>,
     /// Last day (`YYYY-MM-DD`).
     pub to: Option<String>,
+    /// `json` for the verifiable JSON (as `Accept: application/json`), `pdf` otherwise.
+    pub format: Option<String>,
 }
 
 /// The court report of an order for a period, in Arabic: a PDF, or its verifiable JSON
-/// with `Accept: application/json` (`sila audit verify-report` checks the JSON offline).
+/// with `Accept: application/json` or `format=json` (`sila audit verify-report` checks
+/// the JSON offline).
 #[utoipa::path(get, path = "/api/v1/court-orders/{id}/report", tag = "court orders", security(("session" = []), ("bearer" = [])),
     params(("id" = String, Path, description = "court order id"), ReportQuery),
     responses((status = 200, description = "application/pdf, or the JSON report"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -316,10 +319,11 @@ pub async fn report(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, CourtOrderId::parse)?;
     let report = state.app.court_report(&actor, id, &text(query.from), &text(query.to)).await?;
-    let json = headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/json"));
+    let json = query.format.as_deref() == Some("json")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/json"));
     let name = format!("court-report-{}-{}", report.content.case_reference, report.content.to);
     if json {
         let disposition = format!("attachment; filename=\"{name}.json\"");

@@ -40,6 +40,10 @@ async fn alerts_page(State(state): State<AppState>, viewer: Viewer) -> PageResul
             href: match (alert.subject_kind.as_deref(), alert.subject_id.as_deref()) {
                 (Some("case"), Some(id)) => Some(format!("/cases/{id}")),
                 (Some("referral"), Some(id)) => Some(format!("/referrals/{id}")),
+                (Some("approval"), Some(_)) if viewer.actor.user.has_role(sila_domain::agency::Role::CentreManager) => {
+                    Some("/approvals".to_string())
+                }
+                (Some("court_order"), Some(id)) => Some(format!("/court-orders/{id}")),
                 _ => None,
             },
             unread: alert.read_at.is_none(),

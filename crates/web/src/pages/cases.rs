@@ -284,6 +284,7 @@ struct CasePage<'a> {
     assign: Option<Form>,
     note: Option<Form>,
     shredded: bool,
+    work: bool,
 }
 
 async fn case_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
@@ -434,6 +435,7 @@ async fn build_case_page<'a>(
         assign,
         note,
         shredded: view.shredded,
+        work: case.kind != CaseKind::Police,
         ui,
     })
 }

@@ -5,6 +5,7 @@
 
 mod support;
 mod walk;
+mod walk_centre;
 
 use sila_app::testing::Backend;
 

@@ -168,6 +168,14 @@ impl Browser {
         self.client.execute(script, args).await.unwrap_or_else(|error| panic!("running a script in the page: {error}"))
     }
 
+    /// Runs an asynchronous script (it calls its last argument with the result).
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|error| panic!("running an asynchronous script in the page: {error}"))
+    }
+
     /// The element matching the CSS selector, which must be on the page now.
     pub async fn find(&self, css: &str) -> Element {
         let path = self.current_path().await;

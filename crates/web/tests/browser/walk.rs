@@ -32,7 +32,7 @@ impl Lang {
 
 /// Checks the page shown and saves its screenshots: no serious or critical axe
 /// violation, no catalog key shown raw, nothing wider than a tablet's screen.
-async fn check(browser: &Browser, name: &str) {
+pub(crate) async fn check(browser: &Browser, name: &str) {
     let text = browser.execute("return document.body.innerText", vec![]).await;
     let text = text.as_str().unwrap_or_default();
     assert!(!text.contains('⟦'), "{name} shows a message key with no text: {text}");
@@ -48,14 +48,14 @@ async fn check(browser: &Browser, name: &str) {
 }
 
 /// Submits form `form` (its button) and waits for `then` on the next page.
-async fn submit(browser: &Browser, form: &str, then: &str) {
+pub(crate) async fn submit(browser: &Browser, form: &str, then: &str) {
     follow(browser, &format!("#{form} button[type=submit]"), then).await;
 }
 
 /// Clicks `css`, waits until the browser has left the page (a mark put on the old
 /// document is gone), then waits for `then` on the new one — so an element that both
 /// pages have is never found on the old one.
-async fn follow(browser: &Browser, css: &str, then: &str) {
+pub(crate) async fn follow(browser: &Browser, css: &str, then: &str) {
     browser.execute("window.silaLeaving = true", vec![]).await;
     browser.click(css).await;
     let started = std::time::Instant::now();
@@ -78,7 +78,7 @@ async fn tick_only(browser: &Browser, name: &str, values: &[&str]) {
 }
 
 /// Signs in through the sign-in page, with the keyboard only.
-async fn sign_in(browser: &Browser, username: &str) {
+pub(crate) async fn sign_in(browser: &Browser, username: &str) {
     browser.goto("/sign-in").await;
     assert_eq!(browser.active_element_id().await.as_deref(), Some("f-username"), "the username box has the focus");
     browser.fill("#f-username", username).await;
@@ -92,7 +92,7 @@ async fn sign_in(browser: &Browser, username: &str) {
     browser.wait_for("#sign-out").await;
 }
 
-async fn sign_out(browser: &Browser) {
+pub(crate) async fn sign_out(browser: &Browser) {
     browser.click("#sign-out").await;
     browser.wait_for("#sign-in").await;
 }
