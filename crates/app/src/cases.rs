@@ -142,7 +142,11 @@ impl App {
                 audit.subject(SubjectKind::Person, entry.person_id);
                 let person = tx.person(entry.person_id).await?.ok_or(AppError::NotFound)?;
                 let scope = tx.person_scope(&person, actor.agency.id).await?;
-                persons.push((entry, self.person_view(actor, person, &scope)));
+                let mut view = self.person_view(actor, person, &scope);
+                if view.contact {
+                    view.safe_contact = tx.safe_contact(view.person.id).await?;
+                }
+                persons.push((entry, view));
             }
             let risk = tx.risk_assessments(case.id).await?.into_iter().next();
             let consents = tx.consents(case.id).await?;

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod cases;
 pub mod casework;
 pub mod consents;
+pub mod contact;
 pub mod court;
 pub mod court_report;
 pub mod demo;

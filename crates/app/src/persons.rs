@@ -33,6 +33,9 @@ pub struct PersonView {
     pub contact: bool,
     /// The record this one was merged into (a duplicate): the person's history is there.
     pub merged_into: Option<PersonId>,
+    /// How she may safely be contacted (loaded where contact details are shown: the
+    /// person's page and her cases).
+    pub safe_contact: Option<sila_domain::contact::SafeContact>,
 }
 
 impl PersonView {
@@ -56,7 +59,7 @@ impl PersonView {
             details.language = None;
             details.disability_notes = None;
         }
-        PersonView { person, full, identity, contact, merged_into: None }
+        PersonView { person, full, identity, contact, merged_into: None, safe_contact: None }
     }
 }
 
@@ -164,7 +167,9 @@ impl App {
             ) {
                 Decision::Allow => {
                     let merged_into = tx.merged_into(person.id).await?;
-                    Ok(PersonView { merged_into, ..self.person_view(actor, person, &scope) })
+                    let view = self.person_view(actor, person, &scope);
+                    let safe_contact = if view.contact { tx.safe_contact(view.person.id).await? } else { None };
+                    Ok(PersonView { merged_into, safe_contact, ..view })
                 }
                 _ => Err(AppError::Hidden),
             }

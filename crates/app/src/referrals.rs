@@ -501,13 +501,13 @@ impl App {
 
 /// The referral's own cases the actor's agency holds, each with its persons: the
 /// referred case for the referring agency, the centre case for the receiving one.
-struct Related {
+pub(crate) struct Related {
     source: Option<(Case, Vec<sila_domain::ids::PersonId>)>,
     centre: Option<(Case, Vec<sila_domain::ids::PersonId>)>,
 }
 
 impl Related {
-    fn resource<'a>(&'a self, referral: &'a Referral) -> Resource<'a> {
+    pub(crate) fn resource<'a>(&'a self, referral: &'a Referral) -> Resource<'a> {
         Resource::Referral {
             referral,
             source: self.source.as_ref().map(|(case, persons)| (case, persons.as_slice())),
@@ -516,7 +516,7 @@ impl Related {
     }
 }
 
-async fn related_cases(tx: &mut Tx, actor: &Actor, referral: &Referral) -> Result<Related, AppError> {
+pub(crate) async fn related_cases(tx: &mut Tx, actor: &Actor, referral: &Referral) -> Result<Related, AppError> {
     let mut with_persons = async |id: CaseId| -> Result<Option<(Case, Vec<sila_domain::ids::PersonId>)>, AppError> {
         match tx.case(id).await? {
             Some(case) => {

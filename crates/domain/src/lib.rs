@@ -45,6 +45,7 @@ pub mod audit;
 pub mod case;
 pub mod casework;
 pub mod consent;
+pub mod contact;
 mod country_table;
 pub mod court;
 pub mod engagement;

@@ -19,6 +19,7 @@ mod casework;
 mod codec;
 mod connect;
 mod consents;
+mod contact;
 mod court;
 mod directory;
 mod engagement;

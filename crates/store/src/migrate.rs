@@ -44,6 +44,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0005_alert_outbox.sql"),
         include_str!("../../../migrations/postgres/0005_alert_outbox.sql"),
     ),
+    (
+        6,
+        "handoff_safe_contact",
+        include_str!("../../../migrations/sqlite/0006_handoff_safe_contact.sql"),
+        include_str!("../../../migrations/postgres/0006_handoff_safe_contact.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it

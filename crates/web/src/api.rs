@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cases;
 pub mod casework;
+pub mod contact;
 pub mod court;
 pub mod directory;
 pub mod emergency;
@@ -128,6 +129,9 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(referrals::create_referral, referrals::list_referrals))
         .routes(routes!(referrals::get_referral))
         .routes(routes!(referrals::transition_referral))
+        .routes(routes!(contact::book_handoff, contact::handoff))
+        .routes(routes!(contact::record_handoff))
+        .routes(routes!(contact::set_safe_contact))
         .routes(routes!(audit::audit))
         .routes(routes!(audit::tree_head))
         .routes(routes!(audit::inclusion))

@@ -21,6 +21,7 @@ mod case_actions;
 mod case_steps;
 mod cases;
 mod casework;
+mod contact;
 mod court;
 mod dates;
 mod forms;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .merge(case_actions::routes())
         .merge(casework::routes())
         .merge(court::routes())
+        .merge(contact::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
         .merge(alerts::routes())

@@ -48,6 +48,10 @@ pub struct PersonCard {
     pub phones: Vec<String>,
     /// Municipality.
     pub municipality: String,
+    /// How she may safely be contacted, one line per rule (shown before her phones).
+    pub safe: Vec<String>,
+    /// Her contact details are shown (and so her safe-contact rules may be recorded).
+    pub contact: bool,
 }
 
 impl PersonCard {
@@ -64,8 +68,35 @@ impl PersonCard {
             nationality: out.nationality.map(|code| country_name(ui, &code)).unwrap_or_default(),
             phones: out.phones.unwrap_or_default().into_iter().map(|phone| phone.number).collect(),
             municipality: out.municipality.unwrap_or_default(),
+            safe: safe_lines(ui, view.safe_contact.as_ref()),
+            contact: view.contact,
         }
     }
+}
+
+/// Safe-contact rules as lines to read before contacting her.
+fn safe_lines(ui: &Ui<'_>, rules: Option<&sila_domain::contact::SafeContact>) -> Vec<String> {
+    let Some(rules) = rules else { return Vec::new() };
+    let mut lines = Vec::new();
+    if let Some(channel) = rules.channel {
+        lines.push(ui.t(&format!("safe-channel-{}", channel.code())));
+    }
+    if let Some(phone) = &rules.phone {
+        lines.push(ui.t1("safe-phone", "phone", phone));
+    }
+    if let Some(times) = &rules.times {
+        lines.push(ui.t1("safe-times", "times", times.as_str()));
+    }
+    if rules.never_at_home {
+        lines.push(ui.t("safe-never-at-home"));
+    }
+    if let Some(through) = &rules.through {
+        lines.push(ui.t1("safe-through", "through", through.as_str()));
+    }
+    if let Some(word) = &rules.code_word {
+        lines.push(ui.t1("safe-code-word", "word", word.as_str()));
+    }
+    lines
 }
 
 /// The nationalities most met at the desk, listed first with names in both languages.

@@ -8,6 +8,7 @@ mod centre_first;
 mod client;
 mod court;
 mod engagement;
+mod handoff;
 mod input;
 mod matching;
 mod rules;

@@ -227,3 +227,49 @@ async fn step_5(browser: Browser) {
 }
 
 on_both_databases!(court_order_visits_and_report_in_arabic, step_5);
+
+/// The warm handoff and safe contact through the pages: the officer records how the
+/// woman may be reached (a missing "through whom" first), books a desk slot in twenty
+/// minutes and walks her over; the desk receives her and sees the minutes since intake.
+async fn handoff_and_safe_contact(browser: Browser) {
+    let prefix = format!("handoff-{}-", if browser.test.schema.is_none() { "sqlite" } else { "postgres" });
+    let test = &browser.test;
+    let officer = test.world.actor("cp.officer").user.id;
+    let woman = test.fixture_person("CP", officer).await;
+    let case = test.fixture_case("CP", "CP.HQ", officer, None, None, &[woman], "domestic_violence").await;
+    use sila_domain::consent::DataClass;
+    let referral = test
+        .fixture_referral(case, "AMAN.DESK", &[DataClass::Identity, DataClass::Contact, DataClass::Summary], None)
+        .await;
+
+    sign_in(&browser, "cp.officer").await;
+    browser.goto(&format!("/persons/{woman}/safe-contact")).await;
+    pick(&browser, "channel", "through").await;
+    submit(&browser, "safe-contact", "#safe-contact .error-summary").await;
+    assert!(browser.exists("#f-through-error").await);
+    check(&browser, &format!("{prefix}01-safe-contact-errors")).await;
+    fill_field(&browser, "through", "أختها مريم").await;
+    browser.click("#f-never_at_home").await;
+    fill_field(&browser, "code_word", "الياسمين").await;
+    submit(&browser, "safe-contact", ".safe-contact").await;
+    let shown = browser.text_of(".safe-contact").await;
+    assert!(shown.contains("أختها مريم") && shown.contains("الياسمين"), "{shown}");
+    check(&browser, &format!("{prefix}02-person-with-safe-contact")).await;
+
+    browser.goto(&format!("/referrals/{referral}")).await;
+    follow(&browser, "#handoff", "#handoff button").await;
+    fill_field(&browser, "slot_at", "2026-11-29 11:20").await;
+    submit(&browser, "handoff", "#escorted").await;
+    submit(&browser, "escorted", "main").await;
+    check(&browser, &format!("{prefix}03-handoff-booked")).await;
+    sign_out(&browser).await;
+
+    sign_in(&browser, "aman.desk").await;
+    browser.goto(&format!("/referrals/{referral}/handoff")).await;
+    submit(&browser, "received", "main").await;
+    let lead = browser.text_of(".lead").await;
+    assert!(lead.contains("دقيقة"), "{lead}");
+    check(&browser, &format!("{prefix}04-handoff-received")).await;
+}
+
+on_both_databases!(warm_handoff_and_safe_contact_in_arabic, handoff_and_safe_contact);

@@ -138,6 +138,58 @@ pub struct PersonOut {
     pub version: i64,
     /// The record this duplicate was merged into: the person's history is there.
     pub merged_into: Option<String>,
+    /// How she may safely be contacted — read before any contact (with the contact
+    /// details, when they are shown).
+    pub safe_contact: Option<SafeContactOut>,
+}
+
+/// Safe-contact rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SafeContactOut {
+    /// `call`, `text`, `in_person`, `through`, `none`.
+    pub channel: Option<String>,
+    /// The only number to use.
+    pub phone: Option<String>,
+    /// When.
+    pub times: Option<String>,
+    /// Never at home.
+    pub never_at_home: bool,
+    /// Through whom.
+    pub through: Option<String>,
+    /// A code word.
+    pub code_word: Option<String>,
+}
+
+impl From<&sila_domain::contact::SafeContact> for SafeContactOut {
+    fn from(rules: &sila_domain::contact::SafeContact) -> SafeContactOut {
+        let text = |value: &Option<sila_domain::text::Text>| value.as_ref().map(|text| text.as_str().to_string());
+        SafeContactOut {
+            channel: rules.channel.map(|channel| channel.code().to_string()),
+            phone: rules.phone.clone(),
+            times: text(&rules.times),
+            never_at_home: rules.never_at_home,
+            through: text(&rules.through),
+            code_word: text(&rules.code_word),
+        }
+    }
+}
+
+/// Safe-contact rules as sent.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SafeContactIn {
+    /// `call`, `text`, `in_person`, `through`, `none`.
+    pub channel: Option<String>,
+    /// The only number to use.
+    pub phone: Option<String>,
+    /// When.
+    pub times: Option<String>,
+    /// Never at home.
+    #[serde(default)]
+    pub never_at_home: bool,
+    /// Through whom.
+    pub through: Option<String>,
+    /// A code word.
+    pub code_word: Option<String>,
 }
 
 impl From<&PersonView> for PersonOut {
@@ -180,6 +232,7 @@ impl From<&PersonView> for PersonOut {
             created_at: person.created_at.to_string(),
             version: person.version,
             merged_into: view.merged_into.map(|id| id.to_string()),
+            safe_contact: view.safe_contact.as_ref().map(SafeContactOut::from),
         }
     }
 }
