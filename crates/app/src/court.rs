@@ -73,6 +73,8 @@ pub struct VisitEventInput {
     pub party: Option<String>,
     /// What happened.
     pub note: Option<String>,
+    /// The one-time check-in code a parent shows on arrival: it names the party.
+    pub code: Option<String>,
 }
 
 impl App {
@@ -255,8 +257,28 @@ impl App {
             let note = errors.check("note", Text::parse_optional(input.note.as_deref(), limits::SHORT)).flatten();
             errors.finish().map_err(AppError::Invalid)?;
             let kind = kind.ok_or_else(|| AppError::invalid("kind", Problem::Required))?;
-            check_event(kind, party, note.as_ref()).map_err(|error| AppError::Invalid(vec![error]))?;
             let now = self.now();
+            let mut party = party;
+            if let Some(code) = input.code.as_deref().map(str::trim).filter(|code| !code.is_empty()) {
+                // A check-in: the code (used once, before it expires) says who arrived.
+                let code = sila_domain::time::ascii_digits(code);
+                let mut found = None;
+                for candidate in Party::ALL {
+                    if let Some(used) =
+                        tx.use_visit_code(visit.id, &code_hash(visit.id, *candidate, &code), now).await?
+                    {
+                        found = Some(used);
+                        break;
+                    }
+                }
+                let found = found.ok_or_else(|| AppError::invalid("code", Problem::UnknownValue))?;
+                if kind != VisitEventKind::Arrived || party.is_some_and(|party| party != found) {
+                    return Err(AppError::invalid("code", Problem::UnknownValue));
+                }
+                party = Some(found);
+                audit.detail("check_in", "code");
+            }
+            check_event(kind, party, note.as_ref()).map_err(|error| AppError::Invalid(vec![error]))?;
             let event = VisitEvent {
                 id: new_uuid(),
                 visit_id: visit.id,
@@ -367,6 +389,55 @@ impl App {
         self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
+    /// Sends each parent a one-time check-in code for a visit, by text message to the
+    /// number their safe-contact rules allow (or their first phone). A parent whose rules
+    /// forbid messages, or who has no phone, is not sent one: the desk checks them in by
+    /// sight. Returns, for each party, whether a code went out.
+    pub async fn send_check_in_codes(
+        &self,
+        actor: &Actor,
+        visit_id: VisitId,
+        context: &RequestContext,
+    ) -> Result<Vec<(Party, bool)>, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "visit.codes").await?;
+        audit.subject(SubjectKind::Visit, visit_id);
+        let mut outgoing = Vec::new();
+        let result = async {
+            let visit = tx.visit(visit_id).await?.ok_or(AppError::NotFound)?;
+            let order = tx.court_order(visit.order_id).await?.ok_or(AppError::NotFound)?;
+            audit.subject(SubjectKind::CourtOrder, order.id);
+            let case = self.visible_case(&mut tx, &mut audit, actor, order.case_id, Action::RecordVisitEvent).await?;
+            crate::cases::ensure_open(&case)?;
+            let expires = visit.times.visiting_leaves_at + SignedDuration::from_hours(2);
+            let mut answer = Vec::new();
+            for (party, person) in
+                [(Party::Custodial, order.custodial_person_id), (Party::Visiting, order.visiting_person_id)]
+            {
+                let Some(phone) = text_phone(&mut tx, person).await? else {
+                    answer.push((party, false));
+                    continue;
+                };
+                let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+                tx.set_visit_code(visit.id, party, &code_hash(visit.id, party, &code), expires).await?;
+                outgoing.push((phone, format!("رمز الحضور لموعدك: {code} — Your check-in code: {code}")));
+                answer.push((party, true));
+                audit.subject(SubjectKind::Person, person);
+            }
+            audit.detail("sent", &outgoing.len().to_string());
+            Ok(answer)
+        }
+        .await;
+        let answer = self.finish(tx, audit, context, result).await?;
+        // Sent once the codes are stored: a code a parent holds always works.
+        let sender = self.text_sender();
+        for (phone, text) in outgoing {
+            if let Err(error) = sender.send_text(&phone, &text) {
+                tracing::warn!(channel = sender.channel(), error = %error, "a check-in code could not be sent");
+            }
+        }
+        Ok(answer)
+    }
+
     /// A visit's events (for the desk's and the counsellor's pages).
     pub async fn visit_events(&self, actor: &Actor, visit_id: VisitId) -> Result<(Visit, Vec<VisitEvent>), AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "visit.read").await?;
@@ -405,4 +476,35 @@ async fn generate_visits(tx: &mut Tx, order: &CourtOrder, today: Date) -> Result
         visits.push(visit);
     }
     Ok(visits)
+}
+
+/// The keyed form a check-in code is kept in: SHA-256 of the visit, the party and the
+/// code, so that the stored value names neither the code nor another visit's.
+fn code_hash(visit: VisitId, party: Party, code: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("sila-check-in:{visit}:{}:{code}", party.code()).as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The number a text may go to: the one her safe-contact rules name (if they allow
+/// calls or texts at all), else her first phone.
+async fn text_phone(tx: &mut Tx, person: PersonId) -> Result<Option<String>, AppError> {
+    use sila_domain::contact::ContactChannel;
+    if let Some(rules) = tx.safe_contact(person).await? {
+        match rules.channel {
+            Some(ContactChannel::Call | ContactChannel::Text) | None => {
+                if let Some(phone) = rules.phone {
+                    return Ok(Some(phone));
+                }
+            }
+            Some(_) => return Ok(None),
+        }
+        if rules.never_at_home && rules.phone.is_none() {
+            return Ok(None);
+        }
+    }
+    Ok(tx
+        .person(person)
+        .await?
+        .and_then(|person| person.details.phones.first().map(|line| line.phone.as_str().to_string())))
 }

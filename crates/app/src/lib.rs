@@ -176,6 +176,9 @@ pub struct App {
     audit_key: Arc<AuditKey>,
     root_cache: Arc<ledger::RootCache>,
     policy: Arc<sila_policy::Engine>,
+    /// Where messages to people outside Sila go (check-in codes to parents): the log
+    /// sender unless the deployment (or a test) sets another.
+    texts: Arc<std::sync::RwLock<Arc<dyn monitor::Sender>>>,
 }
 
 impl App {
@@ -196,6 +199,7 @@ impl App {
             audit_key: Arc::new(audit_key),
             root_cache: Default::default(),
             policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
+            texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
         })
     }
 
@@ -218,6 +222,7 @@ impl App {
                 audit_key: Arc::new(audit_key),
                 root_cache: Default::default(),
                 policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
+                texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
             },
             applied,
         ))
@@ -231,6 +236,15 @@ impl App {
     /// Applies pending migrations to an already open database.
     pub async fn migrate(&self) -> Result<Vec<i64>, AppError> {
         Ok(self.store.migrate().await?)
+    }
+
+    /// Sets where text messages to people outside Sila go.
+    pub fn set_text_sender(&self, sender: Arc<dyn monitor::Sender>) {
+        *self.texts.write().unwrap_or_else(std::sync::PoisonError::into_inner) = sender;
+    }
+
+    pub(crate) fn text_sender(&self) -> Arc<dyn monitor::Sender> {
+        self.texts.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The current instant of the application's clock.

@@ -25,6 +25,10 @@ pub trait Sender: Send + Sync {
     fn channel(&self) -> &'static str;
     /// Sends the notification to a user; the error is kept and the send retried later.
     fn send(&self, user: UserId, text: &str) -> Result<(), String>;
+
+    /// Sends a text message to a phone of someone who is not a user (a parent's
+    /// check-in code). The text never says what it is about.
+    fn send_text(&self, phone: &str, text: &str) -> Result<(), String>;
 }
 
 /// The default sender: a log line naming the user's id and the channel, nothing else.
@@ -38,6 +42,12 @@ impl Sender for LogSender {
 
     fn send(&self, user: UserId, _text: &str) -> Result<(), String> {
         tracing::info!(user = %user, "notification: a new alert is waiting in the inbox");
+        Ok(())
+    }
+
+    fn send_text(&self, _phone: &str, _text: &str) -> Result<(), String> {
+        // Neither the number nor the text: a log is no place for either.
+        tracing::info!("a text message was handed to the log sender");
         Ok(())
     }
 }

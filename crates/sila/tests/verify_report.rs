@@ -67,6 +67,7 @@ async fn issued_report(test: &TestApp) -> Vec<u8> {
         kind: kind.into(),
         party: party.map(Into::into),
         note: note.map(Into::into),
+        code: None,
     };
     app.record_visit_event(desk, order.visits[0].id, &event("arrived", Some("visiting"), None), &context)
         .await

@@ -859,3 +859,7 @@ handoff-escorted = I walked her to the desk
 handoff-received = She is here: received at the desk
 alert-handoff-booked = A slot at your desk was booked for a referral
 event-referral-handoff_received = Received at the desk (warm handoff)
+field-check-in-code = Check-in code
+hint-check-in-code = The six digits the parent received; it records the arrival of that parent.
+visit-send-codes = Send the check-in codes
+visit-codes-lead = Each parent receives a one-time code by text message, on the number their safe-contact rules allow; a parent whose rules forbid messages is checked in by sight.

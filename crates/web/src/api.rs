@@ -118,6 +118,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(court::visits))
         .routes(routes!(court::visit))
         .routes(routes!(court::record_visit_event))
+        .routes(routes!(court::send_codes))
         .routes(routes!(court::report))
         .routes(routes!(engagement::record_consultation, engagement::consultations))
         .routes(routes!(engagement::record_activity, engagement::activities))

@@ -274,6 +274,9 @@ pub struct VisitEventIn {
     pub party: Option<String>,
     /// What happened (no-shows, incidents, notes).
     pub note: Option<String>,
+    /// The one-time check-in code a parent shows on arrival (with `arrived`): it names
+    /// the party.
+    pub code: Option<String>,
 }
 
 /// Records what happened at a visit.
@@ -288,7 +291,7 @@ pub async fn record_visit_event(
     JsonBody(body): JsonBody<VisitEventIn>,
 ) -> Result<(StatusCode, Json<VisitOut>), ApiError> {
     let id = path_id(&id, VisitId::parse)?;
-    let input = VisitEventInput { kind: text(body.kind), party: body.party, note: body.note };
+    let input = VisitEventInput { kind: text(body.kind), party: body.party, note: body.note, code: body.code };
     let (visit, event) = state.app.record_visit_event(&actor, id, &input, &context).await?;
     Ok((StatusCode::CREATED, Json(VisitOut::new(&visit, Some(std::slice::from_ref(&event))))))
 }
@@ -344,4 +347,33 @@ pub async fn report(
     let disposition = format!("attachment; filename=\"{name}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf)
         .into_response())
+}
+
+/// Who was sent a check-in code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodesOut {
+    /// Parties sent a code (`custodial`, `visiting`).
+    pub sent: Vec<String>,
+    /// Parties not sent one: their safe-contact rules forbid messages, or they have no
+    /// phone; the desk checks them in by sight.
+    pub not_sent: Vec<String>,
+}
+
+/// Sends each parent a one-time check-in code for the visit by text message (the number
+/// their safe-contact rules allow); the code, shown at the desk, records the arrival.
+#[utoipa::path(post, path = "/api/v1/visits/{id}/codes", tag = "court orders", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "visit id")),
+    responses((status = 200, body = CodesOut), (status = 404, body = ErrorBody)))]
+pub async fn send_codes(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<String>,
+) -> Result<Json<CodesOut>, ApiError> {
+    let id = path_id(&id, VisitId::parse)?;
+    let answer = state.app.send_check_in_codes(&actor, id, &context).await?;
+    let of = |sent: bool| {
+        answer.iter().filter(|(_, went)| *went == sent).map(|(party, _)| party.code().to_string()).collect()
+    };
+    Ok(Json(CodesOut { sent: of(true), not_sent: of(false) }))
 }

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/court-orders/{id}", get(order_page))
         .route("/visits", get(day_page))
         .route("/visits/{id}", get(visit_page).post(record))
+        .route("/visits/{id}/codes", axum::routing::post(send_codes))
 }
 
 /// One line of a list.
@@ -68,6 +69,7 @@ struct VisitPage<'a> {
     status: String,
     events: Vec<Row>,
     form: Option<Form>,
+    codes: Option<Form>,
 }
 
 fn counsels(viewer: &Viewer) -> bool {
@@ -385,6 +387,7 @@ fn event_form(ui: &Ui<'_>, visit: &str, data: &FormData) -> Form {
         .field(Field::radios("kind", ui.t("field-event-kind"), kinds, &data.text("kind")).required())
         .field(Field::radios("party", ui.t("field-party"), parties, &data.text("party")))
         .field(Field::textarea("note", ui.t("field-note"), data.text("note")))
+        .field(Field::code("code", ui.t("field-check-in-code"), data.text("code")).hint(ui.t("hint-check-in-code")))
 }
 
 async fn visit_answer(
@@ -432,7 +435,9 @@ async fn visit_answer(
         })
         .collect();
     let order_href = counsels(viewer).then(|| format!("/court-orders/{}", visit.order_id));
+    let codes = Form::post("codes", &format!("/visits/{id}/codes"), ui.t("visit-send-codes"));
     let page = VisitPage {
+        codes: Some(codes),
         order_href,
         day: ui.date(visit.on),
         times,
@@ -457,9 +462,21 @@ async fn record(
 ) -> PageResult {
     let data = FormData(data);
     let id = VisitId::parse(&id).map_err(|_| fail(&state, &viewer)(AppError::NotFound))?;
-    let input = VisitEventInput { kind: data.text("kind"), party: data.filled("party"), note: data.filled("note") };
+    let input = VisitEventInput {
+        kind: data.text("kind"),
+        party: data.filled("party"),
+        note: data.filled("note"),
+        code: data.filled("code"),
+    };
     match state.app.record_visit_event(&viewer.actor, id, &input, &RequestContext::default()).await {
         Ok(_) => Ok(see_other(&format!("/visits/{id}#events"))),
         Err(error) => visit_answer(&state, &viewer, id, Some((&data, error))).await,
     }
+}
+
+async fn send_codes(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    let fail = fail(&state, &viewer);
+    let id = VisitId::parse(&id).map_err(|_| fail(AppError::NotFound))?;
+    state.app.send_check_in_codes(&viewer.actor, id, &RequestContext::default()).await.map_err(&fail)?;
+    Ok(see_other(&format!("/visits/{id}#codes")))
 }

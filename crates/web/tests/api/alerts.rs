@@ -29,6 +29,10 @@ impl Sender for Recording {
         self.0.lock().unwrap().push((user, text.to_string()));
         Ok(())
     }
+
+    fn send_text(&self, _phone: &str, _text: &str) -> Result<(), String> {
+        Err("not a text sender".into())
+    }
 }
 
 fn kinds(alerts: &Value, referral: &str) -> Vec<String> {

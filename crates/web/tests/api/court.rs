@@ -7,20 +7,51 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sila_app::both_databases;
+use sila_app::monitor::Sender;
 use sila_app::testing::TestApp;
+use sila_domain::ids::UserId;
 
 use crate::client::Client;
+
+/// Keeps the text messages Sila hands over: (number, text).
+#[derive(Default)]
+struct Texts(Mutex<Vec<(String, String)>>);
+
+impl Sender for Texts {
+    fn channel(&self) -> &'static str {
+        "test"
+    }
+
+    fn send(&self, _user: UserId, _text: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn send_text(&self, phone: &str, text: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push((phone.to_string(), text.to_string()));
+        Ok(())
+    }
+}
+
+impl Texts {
+    /// The six-digit code last sent to `phone`.
+    fn code_for(&self, phone: &str) -> String {
+        let texts = self.0.lock().unwrap();
+        let (_, text) = texts.iter().rev().find(|(to, _)| to == phone).expect("a code was sent to that number");
+        text.split(|ch: char| !ch.is_ascii_digit()).find(|part| part.len() == 6).unwrap().to_string()
+    }
+}
 
 async fn person(client: &Client, first: &str, father: &str, family: &str, sex: &str, birth: &str) -> String {
     let answer = client
         .post(
             "/api/v1/persons",
             json!({ "first_name_ar": first, "father_name_ar": father, "family_name_ar": family,
-                    "sex": sex, "birth_date": birth, "nationality": "QA" }),
+                    "sex": sex, "birth_date": birth, "nationality": "QA", "phones": ["+974 5512 3456"] }),
         )
         .await
         .expect(StatusCode::CREATED);
@@ -92,15 +123,40 @@ async fn december_order(test: &TestApp) -> String {
     let record = async |desk: &Client, visit: &str, body: Value| {
         desk.post(&format!("/api/v1/visits/{visit}/events"), body).await.expect(StatusCode::CREATED)
     };
+    // The mother's safe-contact rules name the only number for texts.
+    counsellor
+        .post(
+            &format!("/api/v1/persons/{mother}/safe-contact"),
+            json!({ "channel": "text", "phone": "+974 6612 0001" }),
+        )
+        .await
+        .expect(StatusCode::OK);
     // Each Friday afternoon (sessions have ended meanwhile: the desk signs in again).
     test.clock.advance(jiff::SignedDuration::from_hours(5 * 24 + 4));
     let desk = Client::sign_in(test, "wifaq.desk").await;
-    for body in [
-        json!({ "kind": "arrived", "party": "visiting" }),
-        json!({ "kind": "arrived", "party": "custodial" }),
-        json!({ "kind": "handover" }),
-        json!({ "kind": "returned" }),
-    ] {
+    // Check-in codes go to each parent; each arrival is recorded by the code shown.
+    let texts = Arc::new(Texts::default());
+    test.app.set_text_sender(texts.clone());
+    let codes = desk.post(&format!("/api/v1/visits/{}/codes", visit(0)), json!({})).await.expect(StatusCode::OK);
+    assert_eq!(codes["sent"], json!(["custodial", "visiting"]));
+    assert!(texts.0.lock().unwrap().iter().all(|(_, text)| !text.contains("وفاق") && !text.contains("مريم")));
+    let father_code = texts.code_for("+97455123456");
+    let mother_code = texts.code_for("+97466120001");
+    let arrive = |code: &str| json!({ "kind": "arrived", "code": code });
+    desk.post(&format!("/api/v1/visits/{}/events", visit(0)), arrive("000000")).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("code"),
+    );
+    let arrived = record(&desk, &visit(0), arrive(&father_code)).await;
+    assert_eq!(arrived["events"][0]["party"], "visiting", "the code names the party");
+    desk.post(&format!("/api/v1/visits/{}/events", visit(0)), arrive(&father_code)).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("code"),
+    );
+    record(&desk, &visit(0), arrive(&mother_code)).await;
+    for body in [json!({ "kind": "handover" }), json!({ "kind": "returned" })] {
         record(&desk, &visit(0), body).await;
     }
     desk.post(&format!("/api/v1/visits/{}/events", visit(1)), json!({ "kind": "no_show" })).await.expect_error(
