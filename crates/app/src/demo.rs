@@ -513,6 +513,7 @@ pub async fn seed_cases(app: &App, world: &DemoWorld) -> Result<usize, AppError>
             .await?;
         walk_to(app, world, centre, referral.referral.id, target, index).await?;
     }
+    persons += seed_court_order(app, world, &mut random, today).await?;
     for _ in 0..(50usize.saturating_sub(persons)) {
         let sex = if random.next().is_multiple_of(2) { names::Sex::Female } else { names::Sex::Male };
         let family = names::pick(&mut random, names::FAMILY);
@@ -521,6 +522,51 @@ pub async fn seed_cases(app: &App, world: &DemoWorld) -> Result<usize, AppError>
         persons += 1;
     }
     Ok(persons)
+}
+
+/// A visitation order at Wifaq: the parents and a child registered by the family
+/// counsellor, visits every Friday for two months from today. Returns the persons added.
+async fn seed_court_order(
+    app: &App,
+    world: &DemoWorld,
+    random: &mut names::SplitMix,
+    today: jiff::civil::Date,
+) -> Result<usize, AppError> {
+    let counsellor = world.actor("wifaq.counsellor");
+    let context = RequestContext::default();
+    let family = names::pick(random, names::FAMILY);
+    let her_family = names::pick(random, names::FAMILY);
+    let mother = names::person(random, names::Sex::Female, her_family, today, 25..40);
+    let mother = app.register_person(counsellor, &mother, &context).await?.person.person;
+    let father = names::person(random, names::Sex::Male, family, today, 28..50);
+    let father = app.register_person(counsellor, &father, &context).await?.person.person;
+    let child = names::child(random, &father, today);
+    let child = app.register_person(counsellor, &child, &context).await?.person.person;
+    let decided = today.checked_sub(SignedDuration::from_hours(24 * 20)).unwrap_or(today);
+    let until = today.checked_add(SignedDuration::from_hours(24 * 60)).unwrap_or(today);
+    let input = crate::court::CourtOrderInput {
+        court: "محكمة الأسرة - الدائرة الأولى".into(),
+        decision_number: format!("{}/{}", today.year(), 1000 + random.next() % 8000),
+        decision_date: decided.to_string(),
+        kind: "visitation".into(),
+        supervised: true,
+        conditions: Some("الرؤية داخل مركز وفاق بحضور أخصائي".into()),
+        office_id: Some(world.office("WIFAQ.MAIN").id.to_string()),
+        custodial_person_id: mother.id.to_string(),
+        visiting_person_id: father.id.to_string(),
+        child_person_ids: vec![child.id.to_string()],
+        schedule: sila_domain::court::ScheduleInput {
+            rule: "FREQ=WEEKLY;BYDAY=FR".into(),
+            starts_on: today.to_string(),
+            ends_on: Some(until.to_string()),
+            start_time: "16:00".into(),
+            end_time: "18:00".into(),
+            gap_minutes: Some("15".into()),
+            exceptions: Vec::new(),
+        },
+    };
+    app.register_court_order(counsellor, &input, &context).await?;
+    Ok(3)
 }
 
 /// Takes a fresh referral to `target` through the steps real users would take.

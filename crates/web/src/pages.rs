@@ -24,6 +24,7 @@ mod casework;
 mod contact;
 mod court;
 mod dates;
+mod engagement;
 mod forms;
 mod intake;
 mod person_actions;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(casework::routes())
         .merge(court::routes())
         .merge(contact::routes())
+        .merge(engagement::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
         .merge(alerts::routes())
@@ -247,17 +249,25 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
     if has(Role::CentreManager) {
         add(("/approvals", "nav-approvals"));
     }
-    // Court orders are carried out at centres (Wifaq in the seed data).
-    if actor.agency.kind == sila_domain::agency::AgencyKind::Centre {
+    if [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor].into_iter().any(has) {
+        add(("/cases", "nav-cases"));
+    }
+    // Court orders are carried out at centres (Wifaq in the seed data); centres give
+    // consultations; police and centres hold awareness activities.
+    let centre = actor.agency.kind == sila_domain::agency::AgencyKind::Centre;
+    if centre && actor.user.reads_case_content() {
+        add(("/consultations", "nav-consultations"));
+    }
+    if actor.user.reads_case_content() {
+        add(("/activities", "nav-activities"));
+    }
+    if centre {
         if has(Role::FamilyCounsellor) || has(Role::CentreManager) {
             add(("/court-orders", "nav-court-orders"));
         }
         if has(Role::DeskCoordinator) || has(Role::CentreManager) {
             add(("/visits", "nav-visits"));
         }
-    }
-    if [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor].into_iter().any(has) {
-        add(("/cases", "nav-cases"));
     }
     let works = [
         Role::PoliceOfficer,

@@ -273,3 +273,40 @@ async fn handoff_and_safe_contact(browser: Browser) {
 }
 
 on_both_databases!(warm_handoff_and_safe_contact_in_arabic, handoff_and_safe_contact);
+
+/// Consultations and awareness activities through the pages: an anonymous legal
+/// consultation by phone (the summary missing first), and a workshop with its attendance
+/// (a number that is not one first).
+async fn consultations_and_activities(browser: Browser) {
+    let prefix = format!("engagement-{}-", if browser.test.schema.is_none() { "sqlite" } else { "postgres" });
+    sign_in(&browser, "wifaq.legal").await;
+    browser.goto("/consultations").await;
+    check(&browser, &format!("{prefix}01-consultations")).await;
+    pick(&browser, "kind", "legal").await;
+    pick(&browser, "channel", "phone").await;
+    submit(&browser, "consultation", "#consultation .error-summary").await;
+    assert!(browser.exists("#f-summary-error").await);
+    fill_field(&browser, "summary", "سألت عن حقها في النفقة بعد الطلاق؛ شرحنا الإجراءات.").await;
+    submit(&browser, "consultation", "#records").await;
+    assert!(browser.text_of("#records").await.contains("قانونية"));
+    sign_out(&browser).await;
+
+    sign_in(&browser, "wifaq.counsellor").await;
+    browser.goto("/activities").await;
+    pick(&browser, "kind", "workshop").await;
+    fill_field(&browser, "title", "التواصل الأسري").await;
+    fill_field(&browser, "audience", "أمهات طلاب المرحلة الابتدائية").await;
+    fill_field(&browser, "place", "مدرسة الوكرة").await;
+    fill_field(&browser, "held_on", "2026-11-25").await;
+    fill_field(&browser, "attendance-female-30_59", "أربعون").await;
+    submit(&browser, "activity", "#activity .error-summary").await;
+    assert!(browser.exists("#f-attendance-female-30_59-error").await);
+    check(&browser, &format!("{prefix}02-activity-errors")).await;
+    fill_field(&browser, "attendance-female-30_59", "40").await;
+    fill_field(&browser, "attendance-male-60_plus", "3").await;
+    submit(&browser, "activity", "#records").await;
+    assert!(browser.text_of("#records").await.contains("43"));
+    check(&browser, &format!("{prefix}03-activities")).await;
+}
+
+on_both_databases!(consultations_and_activities_in_arabic, consultations_and_activities);
