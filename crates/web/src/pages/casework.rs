@@ -27,11 +27,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/work", get(work_page))
         .route("/cases/{id}/work/{form}", post(submit))
+        .route("/cases/{id}/work-attachment", post(attach).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/cases/{id}/work/sessions/{session}/{attendance}", post(attendance))
         .route("/cases/{id}/work/plan/{item}/done", post(plan_done))
         .route("/approvals", get(approvals_page))
         .route("/approvals/{id}", post(decide))
 }
+
+/// The largest request an upload page accepts (the use case checks the file's own limit
+/// and names the field).
+const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
 /// A line of one of the page's lists.
 pub struct Line {
@@ -51,6 +56,7 @@ struct WorkPage<'a> {
     open: bool,
     assessments: Vec<(String, Vec<(String, String)>)>,
     sections: Vec<(&'static str, Vec<Line>)>,
+    attachments: Vec<(String, String, String)>,
     forms: Vec<Form>,
 }
 
@@ -168,6 +174,11 @@ async fn work_forms(
             .field(Field::date("due_on", ui.t("field-due_on"), data.text("due_on"), ui.t("hint-date")).required())
             .field(Field::text("purpose", ui.t("field-purpose"), data.text("purpose")).required()),
     );
+    forms.push(
+        Form::upload("attachment", &format!("/cases/{id}/work-attachment"), ui.t("work-attachment-submit"))
+            .legend(ui.t("work-attachment-title"))
+            .field(Field::file("file", ui.t("field-file")).hint(ui.t("hint-file")).required()),
+    );
     let data = data_for("close");
     let outcomes = Outcome::ALL
         .iter()
@@ -238,7 +249,12 @@ async fn work_answer(
     {
         status = status_of(&error);
         // The assessment's controls are named by their answers' paths (`answers.housing`).
-        let alias: &dyn Fn(&str) -> String = if which == "assessment" { &same } else { &base_field };
+        let whole_file = |_: &str| "file".to_string();
+        let alias: &dyn Fn(&str) -> String = match which {
+            "assessment" => &same,
+            "attachment" => &whole_file,
+            _ => &base_field,
+        };
         *form = form.clone().with_error(&ui, error, alias);
     }
     let colleagues = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
@@ -361,6 +377,15 @@ async fn work_answer(
                     .collect(),
             ),
         ],
+        attachments: work
+            .attachments
+            .iter()
+            .map(|item| {
+                let name = item.file_name.as_ref().map(|name| name.as_str().to_string()).unwrap_or_default();
+                let meta = format!("{} · {} KB", item.content_type.mime(), (item.size + 1023) / 1024);
+                (format!("/api/v1/cases/{case}/attachments/{}", item.id), name, meta)
+            })
+            .collect(),
         forms: std::mem::take(&mut forms),
         ui,
     };
@@ -581,5 +606,32 @@ async fn decide(
     match result {
         Ok(()) => Ok(see_other("/approvals")),
         Err(error) => approvals_answer(&state, &viewer, Some((&id, &data, error))).await,
+    }
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let case = case_id(&state, &viewer, &id)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map(|bytes| bytes.to_vec()).unwrap_or_default();
+            file = Some((name, bytes));
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    let result = if name.is_empty() && bytes.is_empty() {
+        Err(AppError::invalid("file", sila_domain::Problem::Required))
+    } else {
+        state.app.add_attachment(&viewer.actor, case, &name, &bytes, &RequestContext::default()).await.map(|_| ())
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/cases/{case}/work#attachments"))),
+        Err(error) => work_answer(&state, &viewer, case, Some(("attachment", &FormData::default(), error))).await,
     }
 }

@@ -103,6 +103,11 @@ impl Field {
         Field { value, ..Field::new(name, "text", label) }
     }
 
+    /// A file to send.
+    pub fn file(name: &str, label: String) -> Field {
+        Field::new(name, "file", label)
+    }
+
     /// A password box.
     pub fn password(name: &str, label: String) -> Field {
         Field::new(name, "password", label)
@@ -220,6 +225,8 @@ pub struct Form {
     pub summary: Vec<(String, String)>,
     /// An error of the whole form (a rule, a lifecycle step), translated.
     pub problem: Option<String>,
+    /// Sends files (`multipart/form-data`).
+    pub multipart: bool,
 }
 
 impl Form {
@@ -236,7 +243,13 @@ impl Form {
             danger: false,
             summary: Vec::new(),
             problem: None,
+            multipart: false,
         }
+    }
+
+    /// A form sending a file.
+    pub fn upload(id: &str, action: &str, submit: String) -> Form {
+        Form { multipart: true, ..Form::post(id, action, submit) }
     }
 
     /// A search form (GET, so the results have an address).

@@ -87,6 +87,21 @@ async fn step_3(browser: Browser) {
     follow(&browser, "#sessions button[id^=attended-]", "#sessions tr.done").await;
     check(&browser, &format!("{prefix}03-work-recorded")).await;
 
+    // An attachment: a PNG named .pdf is refused by its content; the real PDF is kept.
+    let dir = std::env::temp_dir().join(format!("sila-upload-{}-{prefix}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("تقرير.pdf");
+    std::fs::write(&fake, b"\x89PNG\r\n\x1a\n not a pdf").unwrap();
+    let real = dir.join("التقرير الطبي.pdf");
+    std::fs::write(&real, b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n").unwrap();
+    browser.find("#f-file").await.send_keys(fake.to_str().unwrap()).await.unwrap();
+    submit(&browser, "attachment", "#attachment .error-summary").await;
+    assert!(browser.text_of("#f-file-error").await.contains("محتواه"), "the content, not the name, decides");
+    browser.find("#f-file").await.send_keys(real.to_str().unwrap()).await.unwrap();
+    submit(&browser, "attachment", "#attachments a").await;
+    assert!(browser.text_of("#attachments").await.contains("التقرير الطبي.pdf"));
+    std::fs::remove_dir_all(&dir).ok();
+
     // A restricted note naming the legal advisor.
     browser.goto(&format!("/cases/{case}")).await;
     pick(&browser, "level", "restricted").await;
