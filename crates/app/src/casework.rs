@@ -98,6 +98,36 @@ pub struct FollowUpInput {
     pub assigned_to: Option<String>,
 }
 
+/// One question of a new form version, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionInput {
+    /// Code (lower-case Latin letters, digits, `_`).
+    pub code: String,
+    /// Arabic label.
+    pub label_ar: String,
+    /// English label.
+    pub label_en: String,
+    /// `text`, `choice` or `scale`.
+    pub kind: String,
+    /// Options of a choice (codes).
+    pub options: Vec<String>,
+    /// Whether an answer is required.
+    pub required: bool,
+}
+
+/// A new version of an assessment form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct FormInput {
+    /// The form's code (a new code starts a new form).
+    pub code: String,
+    /// Arabic name.
+    pub name_ar: String,
+    /// English name.
+    pub name_en: String,
+    /// The questions, in order.
+    pub questions: Vec<QuestionInput>,
+}
+
 /// The longest session, in minutes.
 const SESSION_MAX_MINUTES: i64 = 8 * 60;
 
@@ -132,6 +162,90 @@ impl App {
     pub async fn assessment_forms(&self, actor: &Actor) -> Result<Vec<AssessmentForm>, AppError> {
         let mut tx = self.store.read().await?;
         Ok(tx.assessment_forms(actor.agency.id).await?)
+    }
+
+    /// Adds a version of one of the agency's assessment forms (its administrators). Earlier
+    /// assessments keep the version they were made with.
+    pub async fn add_assessment_form(
+        &self,
+        actor: &Actor,
+        input: &FormInput,
+        context: &RequestContext,
+    ) -> Result<AssessmentForm, AppError> {
+        use sila_domain::casework::{Question, QuestionKind};
+        let (mut tx, mut audit) = self.begin(Some(actor), "assessment_form.create").await?;
+        let result = async {
+            if self.authorize(&mut audit, actor, Action::Administer, crate::access::Resource::Nothing)
+                != crate::access::Decision::Allow
+                || actor.agency.kind != sila_domain::agency::AgencyKind::Centre
+            {
+                return Err(AppError::Forbidden);
+            }
+            let mut errors = Errors::new();
+            let code = errors.check("code", sila_domain::text::parse_code(&input.code));
+            let name_ar = errors.check("name_ar", Text::parse(&input.name_ar, 200));
+            let name_en = errors.check("name_en", Text::parse(&input.name_en, 200));
+            if input.questions.is_empty() {
+                errors.add("questions", Problem::EmptyList);
+            }
+            let mut questions = Vec::new();
+            for (index, question) in input.questions.iter().enumerate() {
+                let field = |name: &str| format!("questions[{index}].{name}");
+                let code = errors.check(field("code"), sila_domain::text::parse_code(&question.code));
+                if code.as_ref().is_some_and(|code| questions.iter().any(|other: &Question| &other.code == code)) {
+                    errors.add(field("code"), Problem::Duplicate);
+                }
+                let label_ar = errors.check(field("label_ar"), Text::parse(&question.label_ar, 300));
+                let label_en = errors.check(field("label_en"), Text::parse(&question.label_en, 300));
+                let kind = errors.check(field("kind"), QuestionKind::parse(&question.kind));
+                let mut options = Vec::new();
+                for (position, option) in question.options.iter().enumerate() {
+                    if let Some(option) =
+                        errors.check(format!("{}[{position}]", field("options")), sila_domain::text::parse_code(option))
+                    {
+                        options.push(option);
+                    }
+                }
+                if kind == Some(QuestionKind::Choice) && options.len() < 2 {
+                    errors.add(field("options"), Problem::EmptyList);
+                }
+                if let (Some(code), Some(label_ar), Some(label_en), Some(kind)) = (code, label_ar, label_en, kind) {
+                    questions.push(Question {
+                        code,
+                        label_ar: label_ar.as_str().to_string(),
+                        label_en: label_en.as_str().to_string(),
+                        kind,
+                        options,
+                        required: question.required,
+                    });
+                }
+            }
+            errors.finish().map_err(AppError::Invalid)?;
+            let (Some(code), Some(name_ar), Some(name_en)) = (code, name_ar, name_en) else {
+                return Err(AppError::invalid("code", Problem::Required));
+            };
+            let version = tx
+                .assessment_forms(actor.agency.id)
+                .await?
+                .iter()
+                .find(|form| form.code == code)
+                .map_or(1, |form| form.version + 1);
+            let form = AssessmentForm {
+                id: FormId::from_uuid(new_uuid()),
+                agency_id: actor.agency.id,
+                code,
+                version,
+                name_ar: name_ar.as_str().to_string(),
+                name_en: name_en.as_str().to_string(),
+                questions,
+            };
+            tx.insert_assessment_form(&form, self.now()).await?;
+            audit.detail("form", &form.code);
+            audit.detail("version", &form.version.to_string());
+            Ok(form)
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
     }
 
     /// Records an assessment on one of the agency's forms.

@@ -98,7 +98,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(cases::create_note, cases::list_notes))
         .routes(routes!(cases::assign_case))
         .routes(routes!(casework::transfer_case))
-        .routes(routes!(casework::assessment_forms))
+        .routes(routes!(casework::assessment_forms, casework::add_assessment_form))
         .routes(routes!(casework::casework))
         .routes(routes!(casework::record_assessment))
         .routes(routes!(casework::book_session))

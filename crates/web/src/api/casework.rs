@@ -18,8 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::types::{
     ApprovalOut, AssessmentIn, AssessmentOut, AttachmentIn, AttachmentOut, AttendanceIn, CaseOut, CaseSessionIn,
-    CaseSessionOut, CaseworkOut, CloseIn, DecisionIn, ErrorBody, FollowUpIn, FollowUpOut, FormOut, PlanIn, PlanOut,
-    ServiceIn, ServiceOut, StatusIn, TransferIn,
+    CaseSessionOut, CaseworkOut, CloseIn, DecisionIn, ErrorBody, FollowUpIn, FollowUpOut, FormIn, FormOut, PlanIn,
+    PlanOut, ServiceIn, ServiceOut, StatusIn, TransferIn,
 };
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, path_id};
@@ -37,6 +37,37 @@ pub async fn assessment_forms(
     CurrentActor(actor): CurrentActor,
 ) -> Result<Json<Vec<FormOut>>, ApiError> {
     Ok(Json(state.app.assessment_forms(&actor).await?.iter().map(FormOut::from).collect()))
+}
+
+/// Adds a version of one of the agency's assessment forms (a centre's administrators).
+#[utoipa::path(post, path = "/api/v1/assessment-forms", tag = "casework", security(("session" = []), ("bearer" = [])),
+    request_body = FormIn,
+    responses((status = 201, body = FormOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_assessment_form(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    JsonBody(body): JsonBody<FormIn>,
+) -> Result<(StatusCode, Json<FormOut>), ApiError> {
+    let input = sila_app::casework::FormInput {
+        code: text(body.code),
+        name_ar: text(body.name_ar),
+        name_en: text(body.name_en),
+        questions: body
+            .questions
+            .into_iter()
+            .map(|question| sila_app::casework::QuestionInput {
+                code: text(question.code),
+                label_ar: text(question.label_ar),
+                label_en: text(question.label_en),
+                kind: text(question.kind),
+                options: question.options,
+                required: question.required,
+            })
+            .collect(),
+    };
+    let form = state.app.add_assessment_form(&actor, &input, &context).await?;
+    Ok((StatusCode::CREATED, Json(FormOut::from(&form))))
 }
 
 /// Everything of a case's work the caller may see.

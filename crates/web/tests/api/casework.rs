@@ -331,3 +331,54 @@ both_databases!(a_transfer_to_the_prosecution_carries_its_redaction_profile, |te
     assert_eq!(seen["authority_agency_id"], agency(&test, "PP").as_str());
     officer.get(&casework_of(&centre)).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
 });
+
+both_databases!(a_centre_administrator_adds_a_form_version, |test: TestApp| async move {
+    let admin = Client::sign_in(&test, "aman.admin").await;
+    let question = |code: &str, kind: &str, options: &[&str]| {
+        json!({ "code": code, "label_ar": "سؤال", "label_en": "Question", "kind": kind, "options": options,
+                "required": true })
+    };
+    let form = |questions: Vec<Value>| {
+        json!({ "code": "initial_social", "name_ar": "التقييم الاجتماعي الأولي", "name_en": "Initial social assessment",
+                "questions": questions })
+    };
+    // Every problem named: a repeated question code, a choice with one option, a bad kind.
+    let bad = admin
+        .post(
+            "/api/v1/assessment-forms",
+            form(vec![
+                question("needs", "text", &[]),
+                question("needs", "text", &[]),
+                question("housing", "choice", &["safe"]),
+                question("mood", "colour", &[]),
+            ]),
+        )
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "duplicate", Some("questions[1].code"));
+    let fields: Vec<&str> =
+        bad["error"]["details"].as_array().unwrap().iter().map(|item| item["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"questions[2].options") && fields.contains(&"questions[3].kind"), "{bad}");
+    let added = admin
+        .post(
+            "/api/v1/assessment-forms",
+            form(vec![question("needs", "text", &[]), question("housing", "choice", &["safe", "unsafe"])]),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(added["version"], 2);
+    // The caseworker now assesses on version 2; the police's administrator may not add one.
+    let worker = Client::sign_in(&test, "aman.caseworker").await;
+    let forms = worker.get("/api/v1/assessment-forms").await.expect(StatusCode::OK);
+    assert_eq!((forms[0]["version"].as_i64(), forms[0]["questions"].as_array().map(Vec::len)), (Some(2), Some(2)));
+    worker.post("/api/v1/assessment-forms", form(vec![question("x", "text", &[])])).await.expect_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+    let police = Client::sign_in(&test, "cp.admin").await;
+    police.post("/api/v1/assessment-forms", form(vec![question("x", "text", &[])])).await.expect_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+});

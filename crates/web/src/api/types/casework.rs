@@ -69,6 +69,39 @@ impl From<&AssessmentForm> for FormOut {
     }
 }
 
+/// A question of a new form version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QuestionIn {
+    /// Code.
+    pub code: Option<String>,
+    /// Arabic label.
+    pub label_ar: Option<String>,
+    /// English label.
+    pub label_en: Option<String>,
+    /// `text`, `choice` or `scale`.
+    pub kind: Option<String>,
+    /// Options of a choice (codes).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Whether an answer is required.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A new version of an assessment form.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FormIn {
+    /// The form's code.
+    pub code: Option<String>,
+    /// Arabic name.
+    pub name_ar: Option<String>,
+    /// English name.
+    pub name_en: Option<String>,
+    /// The questions.
+    #[serde(default)]
+    pub questions: Vec<QuestionIn>,
+}
+
 /// An assessment to record.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AssessmentIn {
