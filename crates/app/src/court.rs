@@ -482,8 +482,7 @@ async fn generate_visits(tx: &mut Tx, order: &CourtOrder, today: Date) -> Result
 /// code, so that the stored value names neither the code nor another visit's.
 fn code_hash(visit: VisitId, party: Party, code: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("sila-check-in:{visit}:{}:{code}", party.code()).as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    sila_reports::court::hex(&sha2::Sha256::digest(format!("sila-check-in:{visit}:{}:{code}", party.code()).as_bytes()))
 }
 
 /// The number a text may go to: the one her safe-contact rules name (if they allow

@@ -7,10 +7,8 @@
 use std::collections::BTreeSet;
 
 use sila_domain::audit::SubjectKind;
-use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{CourtOrderId, PersonId};
 use sila_domain::merkle;
-use sila_domain::time::parse_date;
 use sila_reports::court::{
     CourtReport, EVENT_ACTION, EventLine, FORMAT, ISSUE_ACTION, ReportContent, Summary, TreeHead, VisitLine,
     content_digest, hex,
@@ -20,9 +18,6 @@ use sila_store::Tx;
 
 use crate::access::Action;
 use crate::{Actor, App, AppError, RequestContext};
-
-/// The longest period one report covers, in days.
-const PERIOD_MAX_DAYS: i32 = 366;
 
 impl App {
     /// Issues the court report of an order for the days `from`–`to` (inclusive).
@@ -83,20 +78,7 @@ impl App {
             let order = tx.court_order(order_id).await?.ok_or(AppError::NotFound)?;
             audit.subject(SubjectKind::Case, order.case_id);
             let case = self.visible_case(&mut tx, &mut audit, actor, order.case_id, Action::IssueCourtReport).await?;
-            let mut errors = Errors::new();
-            let first = errors.check("from", parse_date(from));
-            let last = errors.check("to", parse_date(to));
-            if let (Some(first), Some(last)) = (first, last) {
-                if last < first {
-                    errors.add("to", Problem::EndBeforeStart);
-                } else if (last - first).get_days() > PERIOD_MAX_DAYS {
-                    errors.add("to", Problem::OutOfRange);
-                }
-            }
-            errors.finish().map_err(AppError::Invalid)?;
-            let (Some(first), Some(last)) = (first, last) else {
-                return Err(AppError::invalid("from", Problem::Required));
-            };
+            let (first, last) = crate::engagement::period(from, to)?;
             let mut visits = Vec::new();
             for visit in tx.visits_of_order(order.id, first, last).await? {
                 let events = tx

@@ -51,6 +51,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A text field sent or left out (the use case names it when it is required).
+pub fn text(value: Option<String>) -> String {
+    value.unwrap_or_default()
+}
+
+/// A number sent as JSON number or as text (`60` or `"٦٠"`), as text for the use case,
+/// which checks it and names the field.
+pub fn number_text(value: Option<serde_json::Value>) -> Option<String> {
+    match value {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(text)) => Some(text),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
 /// Query parameters, with the same treatment as [`JsonBody`].
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);

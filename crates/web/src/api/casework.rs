@@ -22,12 +22,8 @@ use crate::api::types::{
     PlanOut, ServiceIn, ServiceOut, StatusIn, TransferIn,
 };
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams, path_id};
+use crate::extract::{JsonBody, QueryParams, number_text, path_id, text};
 use crate::session::{Context, CurrentActor};
-
-fn text(value: Option<String>) -> String {
-    value.unwrap_or_default()
-}
 
 /// The assessment forms of the caller's agency (latest versions).
 #[utoipa::path(get, path = "/api/v1/assessment-forms", tag = "casework", security(("session" = []), ("bearer" = [])),
@@ -112,11 +108,7 @@ pub async fn book_session(
     JsonBody(body): JsonBody<CaseSessionIn>,
 ) -> Result<(StatusCode, Json<CaseSessionOut>), ApiError> {
     let id = path_id(&id, CaseId::parse)?;
-    let minutes = match body.minutes {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => Some(text),
-        Some(other) => Some(other.to_string()),
-    };
+    let minutes = number_text(body.minutes);
     let input = SessionInput {
         kind: text(body.kind),
         starts_at: text(body.starts_at),

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::types::ErrorBody;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams, path_id};
+use crate::extract::{JsonBody, QueryParams, number_text, path_id, text};
 use crate::session::{Context, CurrentActor};
 
 /// A schedule as sent.
@@ -180,10 +180,6 @@ fn order_out(view: &CourtOrderView) -> CourtOrderOut {
     }
 }
 
-fn text(value: Option<String>) -> String {
-    value.unwrap_or_default()
-}
-
 /// Registers a family-court order: its court-order case opens with the parents and
 /// children, and the schedule's visits are generated (public holidays skipped).
 #[utoipa::path(post, path = "/api/v1/court-orders", tag = "court orders", security(("session" = []), ("bearer" = [])),
@@ -195,11 +191,7 @@ pub async fn register_court_order(
     Context(context): Context,
     JsonBody(body): JsonBody<CourtOrderIn>,
 ) -> Result<(StatusCode, Json<CourtOrderOut>), ApiError> {
-    let gap = match body.schedule.gap_minutes {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => Some(text),
-        Some(other) => Some(other.to_string()),
-    };
+    let gap = number_text(body.schedule.gap_minutes);
     let input = CourtOrderInput {
         court: text(body.court),
         decision_number: text(body.decision_number),

@@ -13,12 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::types::ErrorBody;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, QueryParams, number_text, text};
 use crate::session::{Context, CurrentActor};
-
-fn text(value: Option<String>) -> String {
-    value.unwrap_or_default()
-}
 
 /// A consultation to record.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -214,11 +210,6 @@ pub async fn record_activity(
     Context(context): Context,
     JsonBody(body): JsonBody<ActivityIn>,
 ) -> Result<(StatusCode, Json<ActivityOut>), ApiError> {
-    let number = |value: Option<serde_json::Value>| match value {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(text)) => text,
-        Some(other) => other.to_string(),
-    };
     let input = ActivityInput {
         kind: text(body.kind),
         title: text(body.title),
@@ -229,7 +220,7 @@ pub async fn record_activity(
         attendance: body
             .attendance
             .into_iter()
-            .map(|row| (text(row.sex), text(row.age_group), number(row.attendees)))
+            .map(|row| (text(row.sex), text(row.age_group), number_text(row.attendees).unwrap_or_default()))
             .collect(),
     };
     let activity = state.app.record_activity(&actor, &input, &context).await?;

@@ -38,10 +38,6 @@ pub(super) struct FormsPage<'a> {
     pub(super) back: Option<String>,
 }
 
-fn confirmed(data: &FormData) -> Result<(), AppError> {
-    if data.ticked("confirm") { Ok(()) } else { Err(AppError::invalid("confirm", sila_domain::Problem::Required)) }
-}
-
 // Consent withdrawal.
 
 #[derive(Deserialize)]
@@ -81,7 +77,7 @@ async fn withdraw(
     let fail = fail(&state, &viewer);
     let consent = ConsentId::parse(&id).map_err(|_| fail(AppError::NotFound))?;
     let case = data.text("case");
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => state
             .app
             .withdraw_consent(&viewer.actor, consent, &data.text("reason"), &RequestContext::default())
@@ -214,7 +210,7 @@ async fn transfer(
         version: None,
         reason: data.filled("reason"),
     };
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => state.app.transfer(&viewer.actor, case, &input, &RequestContext::default()).await.map(|_| ()),
         Err(error) => Err(error),
     };
@@ -232,7 +228,7 @@ async fn bypass(
 ) -> PageResult {
     let data = FormData(data);
     let case = case_id(&state, &viewer, &id)?;
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => {
             state
                 .app
@@ -276,7 +272,7 @@ async fn break_glass(
 ) -> PageResult {
     let data = FormData(data);
     let case = case_id(&state, &viewer, &id)?;
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => state
             .app
             .break_glass(&viewer.actor, case, &data.text("reason"), &RequestContext::default())

@@ -397,10 +397,6 @@ async fn work_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path
     work_answer(&state, &viewer, case, None).await
 }
 
-fn confirmed(data: &FormData) -> Result<(), AppError> {
-    if data.ticked("confirm") { Ok(()) } else { Err(AppError::invalid("confirm", sila_domain::Problem::Required)) }
-}
-
 async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -452,14 +448,14 @@ async fn submit(
             let input = FollowUpInput { due_on: data.text("due_on"), purpose: data.text("purpose"), assigned_to: None };
             app.add_follow_up(actor, case, &input, &context).await.map(|_| ())
         }
-        "close" => match confirmed(&data) {
+        "close" => match data.confirmed() {
             Ok(()) => {
                 let input = ClosureInput { outcome: data.text("outcome"), reason: data.text("reason"), version: None };
                 app.request_closure(actor, case, &input, &context).await.map(|_| ())
             }
             Err(error) => Err(error),
         },
-        "transfer" => match confirmed(&data) {
+        "transfer" => match data.confirmed() {
             Ok(()) => {
                 let input = TransferRequestInput {
                     authority_agency_id: data.text("authority_agency_id"),

@@ -34,6 +34,15 @@ impl FormData {
         self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.clone()).collect()
     }
 
+    /// The ticked confirmation an irreversible step needs, or the error naming it.
+    pub fn confirmed(&self) -> Result<(), sila_app::AppError> {
+        if self.ticked("confirm") {
+            Ok(())
+        } else {
+            Err(sila_app::AppError::invalid("confirm", sila_domain::Problem::Required))
+        }
+    }
+
     /// Whether a checkbox `name` was ticked.
     pub fn ticked(&self, name: &str) -> bool {
         self.get(name).is_some_and(|value| value == "yes")

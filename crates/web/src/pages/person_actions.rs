@@ -78,10 +78,6 @@ pub fn forms(
     forms
 }
 
-fn confirmed(data: &FormData) -> Result<(), AppError> {
-    if data.ticked("confirm") { Ok(()) } else { Err(AppError::invalid("confirm", sila_domain::Problem::Required)) }
-}
-
 /// After a refused step: a rule or a refusal is the problem page; a missing
 /// confirmation or choice shows the person's forms again, with the error on the form
 /// that was sent and what was chosen still chosen.
@@ -129,7 +125,7 @@ async fn merge(
 ) -> PageResult {
     let data = FormData(data);
     let survivor = person_id(&state, &viewer, &id)?;
-    let result = match (confirmed(&data), data.filled("duplicate_id")) {
+    let result = match (data.confirmed(), data.filled("duplicate_id")) {
         (Err(error), _) => Err(error),
         (Ok(()), None) => Err(AppError::invalid("duplicate_id", sila_domain::Problem::Required)),
         (Ok(()), Some(text)) => match PersonId::parse(&text) {
@@ -155,7 +151,7 @@ async fn unmerge(
 ) -> PageResult {
     let data = FormData(data);
     let person = person_id(&state, &viewer, &id)?;
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => state.app.unmerge_person(&viewer.actor, person, &RequestContext::default()).await.map(|_| ()),
         Err(error) => Err(error),
     };
@@ -173,7 +169,7 @@ async fn conflict(
 ) -> PageResult {
     let data = FormData(data);
     let person = person_id(&state, &viewer, &id)?;
-    let result = match confirmed(&data) {
+    let result = match data.confirmed() {
         Ok(()) => {
             state.app.declare_conflict(&viewer.actor, &person.to_string(), None, &RequestContext::default()).await
         }
