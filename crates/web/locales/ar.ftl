@@ -905,3 +905,6 @@ work-attachment-title = إرفاق ملف
 work-attachment-submit = أرفق
 field-file = الملف
 hint-file = ملف PDF أو PNG أو JPEG لا يزيد على 4 ميغابايت؛ يُعرف نوعه من محتواه.
+field-custodial_person_id = الحاضن
+field-visiting_person_id = صاحب حق الرؤية
+field-child_person_ids = المحضونون

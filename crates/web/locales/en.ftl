@@ -905,3 +905,6 @@ work-attachment-title = Attach a file
 work-attachment-submit = Attach
 field-file = File
 hint-file = A PDF, PNG or JPEG file of at most 4 MB; its type is read from its content.
+field-custodial_person_id = Custodial parent
+field-visiting_person_id = Visiting parent
+field-child_person_ids = Children
