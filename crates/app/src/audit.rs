@@ -177,6 +177,16 @@ impl App {
         }
     }
 
+    /// Ends a use case that is refused but whose writes so far must stay — a wrong
+    /// guess that counts against a limit: the refusal is appended in the same
+    /// transaction, which commits.
+    pub(crate) async fn keep_refused<T>(&self, mut tx: Tx, audit: Audit, error: AppError) -> Result<T, AppError> {
+        let record = audit.record(self.now(), Outcome::Failed(error.code().to_string()));
+        tx.append_audit(&record, &self.audit_key.mac(&record.encode())).await?;
+        tx.commit().await?;
+        Err(error)
+    }
+
     /// Records a refused or failed action. A failure to write this entry is logged and
     /// not returned: the caller's error is the one that matters to the user.
     pub(crate) async fn audit_failure(&self, audit: &Audit, error: &AppError) {

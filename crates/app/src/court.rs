@@ -241,6 +241,9 @@ impl App {
     ) -> Result<(Visit, VisitEvent), AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "visit.event").await?;
         audit.subject(SubjectKind::Visit, visit_id);
+        // A wrong check-in code counts against the visit even though nothing else is
+        // written: the refusal then commits with the count.
+        let mut wrong_code = false;
         let result = async {
             let mut visit = tx.visit(visit_id).await?.ok_or(AppError::NotFound)?;
             let order = tx.court_order(visit.order_id).await?.ok_or(AppError::NotFound)?;
@@ -261,20 +264,30 @@ impl App {
             let mut party = party;
             if let Some(code) = input.code.as_deref().map(str::trim).filter(|code| !code.is_empty()) {
                 // A check-in: the code (used once, before it expires) says who arrived.
+                // The attempt is claimed before any code is compared: past the limit of
+                // wrong codes for the visit, none is compared again.
+                if !tx.claim_check_in_attempt(visit.id, CHECK_IN_ATTEMPTS).await? {
+                    return Err(AppError::invalid("code", Problem::AttemptsExhausted));
+                }
                 let code = sila_domain::time::ascii_digits(code);
+                let keys = self.store.keys().derived(CHECK_IN_KEY);
                 let mut found = None;
-                for candidate in Party::ALL {
-                    if let Some(used) =
-                        tx.use_visit_code(visit.id, &code_hash(visit.id, *candidate, &code), now).await?
-                    {
-                        found = Some(used);
-                        break;
+                'search: for key in &keys {
+                    for candidate in Party::ALL {
+                        let hash = code_mac(key, visit.id, *candidate, &code);
+                        if let Some(used) = tx.use_visit_code(visit.id, &hash, now).await? {
+                            found = Some(used);
+                            break 'search;
+                        }
                     }
                 }
-                let found = found.ok_or_else(|| AppError::invalid("code", Problem::UnknownValue))?;
-                if kind != VisitEventKind::Arrived || party.is_some_and(|party| party != found) {
+                let found =
+                    found.filter(|found| kind == VisitEventKind::Arrived && party.is_none_or(|party| party == *found));
+                let Some(found) = found else {
+                    wrong_code = true;
                     return Err(AppError::invalid("code", Problem::UnknownValue));
-                }
+                };
+                tx.refund_check_in_attempt(visit.id).await?;
                 party = Some(found);
                 audit.detail("check_in", "code");
             }
@@ -327,6 +340,9 @@ impl App {
             Ok((visit, event))
         }
         .await;
+        if wrong_code && let Err(error) = result {
+            return self.keep_refused(tx, audit, error).await;
+        }
         self.finish(tx, audit, context, result).await
     }
 
@@ -418,7 +434,8 @@ impl App {
                     continue;
                 };
                 let code = format!("{:06}", rand::random_range(0..1_000_000u32));
-                tx.set_visit_code(visit.id, party, &code_hash(visit.id, party, &code), expires).await?;
+                let key = self.store.keys().derived(CHECK_IN_KEY).swap_remove(0);
+                tx.set_visit_code(visit.id, party, &code_mac(&key, visit.id, party, &code), expires).await?;
                 outgoing.push((phone, format!("رمز الحضور لموعدك: {code} — Your check-in code: {code}")));
                 answer.push((party, true));
                 audit.subject(SubjectKind::Person, person);
@@ -478,11 +495,22 @@ async fn generate_visits(tx: &mut Tx, order: &CourtOrder, today: Date) -> Result
     Ok(visits)
 }
 
-/// The keyed form a check-in code is kept in: SHA-256 of the visit, the party and the
-/// code, so that the stored value names neither the code nor another visit's.
-fn code_hash(visit: VisitId, party: Party, code: &str) -> String {
-    use sha2::Digest;
-    sila_reports::court::hex(&sha2::Sha256::digest(format!("sila-check-in:{visit}:{}:{code}", party.code()).as_bytes()))
+/// What the key check-in codes are kept under is derived for (from the master key,
+/// which never enters the database).
+const CHECK_IN_KEY: &str = "check-in codes";
+
+/// Wrong check-in codes compared for one visit before the desk must check in by sight.
+pub const CHECK_IN_ATTEMPTS: i64 = 5;
+
+/// The form a check-in code is kept in: HMAC-SHA-256, under a key derived from the
+/// master key, of the visit, the party and the code. Six digits have a million values,
+/// so an unkeyed hash would give the code away to anyone with the database; this one
+/// needs the key file too.
+fn code_mac(key: &[u8; 32], visit: VisitId, party: Party, code: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key) else { return String::new() };
+    mac.update(format!("sila-check-in:{visit}:{}:{code}", party.code()).as_bytes());
+    sila_reports::court::hex(&mac.finalize().into_bytes())
 }
 
 /// The number a text may go to: the one her safe-contact rules name (if they allow

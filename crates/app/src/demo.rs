@@ -271,8 +271,14 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                 office_ids.push(office.id);
                 world.offices.insert(format!("{}.{}", seed.code, code), office);
             }
-            for role in seed.roles {
-                let username = format!("{}.{}", seed.code.to_ascii_lowercase(), role_slug(*role));
+            // Each agency with administrators has two: a change that could open case
+            // content (a new caseworker, a reset of someone's sign-in) needs the second
+            // one's approval.
+            let deputy = seed.roles.contains(&Role::Administrator).then_some((Role::Administrator, "2"));
+            let users = seed.roles.iter().map(|role| (*role, "")).chain(deputy);
+            for (role, suffix) in users {
+                let role = &role;
+                let username = format!("{}.{}{suffix}", seed.code.to_ascii_lowercase(), role_slug(*role));
                 let password = match &options.shared_password {
                     Some(password) => password.clone(),
                     None => random_password(),
@@ -297,7 +303,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
                     id: UserId::from_uuid(new_uuid()),
                     agency_id: agency.id,
                     username: username.clone(),
-                    display_name: display_name(seed.code, *role),
+                    display_name: display_name(seed.code, *role, !suffix.is_empty()),
                     roles: [*role].into(),
                     office_ids: offices,
                     team_ids: if role.is_case_worker() { team_ids.clone() } else { Vec::new() },
@@ -403,8 +409,10 @@ fn role_slug(role: Role) -> &'static str {
     }
 }
 
-fn display_name(agency: &str, role: Role) -> String {
-    let index = Role::ALL.iter().position(|candidate| *candidate == role).unwrap_or(0) + agency.len();
+fn display_name(agency: &str, role: Role, deputy: bool) -> String {
+    let index = Role::ALL.iter().position(|candidate| *candidate == role).unwrap_or(0)
+        + agency.len()
+        + if deputy { 7 } else { 0 };
     names::STAFF[index % names::STAFF.len()].to_string()
 }
 

@@ -11,7 +11,7 @@ use sila_domain::agency::Role;
 use sila_domain::audit::SubjectKind;
 use sila_domain::error::Problem;
 use sila_domain::ids::{CaseId, PersonId, UserId};
-use sila_domain::text::{Text, limits};
+use sila_domain::text::{limits, parse_reason};
 use sila_store::Alert;
 
 use crate::access::{Action, Decision, Resource};
@@ -28,6 +28,8 @@ pub struct BreakGlassGrant {
 
 /// The shortest reason accepted for breaking the glass: a word or two is not a reason.
 const MIN_REASON: usize = 10;
+/// The fewest distinct words (with letters, in Arabic or English) a reason must have.
+const MIN_REASON_WORDS: usize = 3;
 
 impl App {
     /// Opens a case outside the actor's scope for a limited time, with a reason.
@@ -50,10 +52,8 @@ impl App {
                 // of whether the case exists.
                 Decision::Hide | Decision::Deny => return Err(AppError::Hidden),
             }
-            let reason = Text::parse(reason, limits::SHORT).map_err(|problem| AppError::invalid("reason", problem))?;
-            if reason.as_str().chars().count() < MIN_REASON {
-                return Err(AppError::invalid("reason", Problem::TooShort { min: MIN_REASON }));
-            }
+            let reason = parse_reason(reason, limits::SHORT, MIN_REASON, MIN_REASON_WORDS)
+                .map_err(|problem| AppError::invalid("reason", problem))?;
             let now = self.now();
             let expires_at = now.checked_add(self.config.break_glass_duration).unwrap_or(now);
             tx.insert_break_glass(new_uuid(), actor.user.id, case.id, reason.as_str(), now, expires_at).await?;
@@ -102,12 +102,18 @@ impl App {
                     return Err(AppError::Forbidden);
                 }
             }
-            if tx.person(person).await?.is_none() {
-                return Err(AppError::invalid("person_id", Problem::UnknownValue));
-            }
             audit.subject(SubjectKind::User, user);
             audit.subject(SubjectKind::Person, person);
-            tx.insert_conflict(user, person, actor.user.id, self.now()).await?;
+            // The answer is the same whether or not the id names a person, in this
+            // agency or another: a declaration must not tell who exists. A tie to a
+            // person of another agency is kept (it closes her file to the user should
+            // a referral ever bring it); an id that names nobody records nothing, and
+            // only the audit entry says so.
+            if tx.person(person).await?.is_some() {
+                tx.insert_conflict(user, person, actor.user.id, self.now()).await?;
+            } else {
+                audit.detail("person", "unknown");
+            }
             Ok(())
         }
         .await;

@@ -45,6 +45,11 @@ pub enum Conflict {
     ApprovalPending,
     /// The request was already decided.
     AlreadyDecided,
+    /// A change to an account is approved by another administrator than the one who
+    /// asked for it (and never by the user concerned).
+    SecondAdministratorRequired,
+    /// A change to this account already waits for a second administrator.
+    AccountChangeWaiting,
 }
 
 impl Conflict {
@@ -68,6 +73,8 @@ impl Conflict {
             Conflict::SlotTaken => "slot_taken",
             Conflict::ApprovalPending => "approval_pending",
             Conflict::AlreadyDecided => "already_decided",
+            Conflict::SecondAdministratorRequired => "second_administrator_required",
+            Conflict::AccountChangeWaiting => "account_change_waiting",
         }
     }
 }
@@ -84,9 +91,6 @@ pub enum AppError {
     /// Wrong username or password (never says which).
     #[error("sign-in failed")]
     SignInFailed,
-    /// The password was right; the TOTP code is needed too.
-    #[error("two-factor code required")]
-    TotpRequired,
     /// Too many failed sign-ins: locked for a while.
     #[error("too many attempts")]
     TooManyAttempts {
@@ -141,7 +145,6 @@ impl AppError {
             AppError::Invalid(errors) => errors.first().map(|error| error.problem.code()).unwrap_or("invalid_input"),
             AppError::Unauthenticated => "not_signed_in",
             AppError::SignInFailed => "sign_in_failed",
-            AppError::TotpRequired => "totp_required",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::EnrolmentRequired => "totp_enrolment_required",
             AppError::TokenScope => "token_scope",

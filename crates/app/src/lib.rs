@@ -42,8 +42,8 @@ pub use jiff::{SignedDuration, Timestamp};
 use sila_domain::agency::{Agency, User};
 pub use sila_domain::risk::{RiskInstrument, RiskItem};
 pub use sila_store::{
-    Alert, Cursor, Dialect, IdempotencyClaim, IdempotentResponse, IndexStats, MasterKey, MasterKeys, Page, ReferralBox,
-    RiskAssessmentRecord, StoreOptions,
+    AccountRequest, Alert, Cursor, Dialect, IdempotencyClaim, IdempotentResponse, IndexStats, MasterKey, MasterKeys,
+    Page, ReferralBox, RiskAssessmentRecord, StoreOptions,
 };
 use sila_store::{Store, StoreError};
 pub use uuid::Uuid;

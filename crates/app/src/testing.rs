@@ -419,6 +419,25 @@ impl TestApp {
         referral.id
     }
 
+    /// A session of `user` written straight into the store, as no use case would open
+    /// it any more (a second session beside the one enrolling, say): answers its token.
+    pub async fn fixture_session(&self, user: sila_domain::ids::UserId, restricted: bool) -> String {
+        let now = self.app.now();
+        let token = crate::auth::new_token();
+        let mut tx = self.app.store.write().await.unwrap();
+        let record = sila_store::SessionRecord {
+            user_id: user,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.checked_add(jiff::SignedDuration::from_hours(12)).unwrap(),
+            revoked_at: None,
+            restricted,
+        };
+        tx.insert_session(&crate::auth::token_hash(&token), &record).await.unwrap();
+        tx.commit().await.unwrap();
+        token
+    }
+
     /// Declares a tie between a user and a person.
     pub async fn fixture_conflict(&self, user: sila_domain::ids::UserId, person: sila_domain::ids::PersonId) {
         let mut tx = self.app.store.write().await.unwrap();

@@ -132,3 +132,19 @@ both_databases!(no_demo_narrative_is_in_the_raw_database, |test: TestApp| async 
     // The demo's persons, by contrast, are stored in clear (search needs them).
     assert!(contains(&raw, "Al-") || contains(&raw, "المري") || contains(&raw, "الكعبي"));
 });
+
+/// A new SQLite database, and the `-wal` file SQLite makes beside it, are readable and
+/// writable by the server's account only (PostgreSQL keeps its files under its own
+/// account).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_database_file_is_private_to_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = TestApp::start(sila_app::testing::Backend::Sqlite).await;
+    case_with_content(&test).await;
+    let path = test.url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+    for file in [path.clone(), format!("{path}-wal")] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file} has mode {mode:o}");
+    }
+}

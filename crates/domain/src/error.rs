@@ -88,6 +88,20 @@ pub enum Problem {
     InvalidTime,
     /// A recurrence rule outside the supported subset of RFC 5545.
     InvalidRecurrence,
+    /// A text that must be written in words (a reason) has fewer distinct words than
+    /// asked, or words without letters.
+    TooFewWords {
+        /// The minimum number of distinct words.
+        min: usize,
+    },
+    /// A repeated value (a password typed twice) differs from the first.
+    Mismatch,
+    /// The current password given to change it is not the right one.
+    WrongPassword,
+    /// A one-time link that was used, replaced, has expired, or never existed.
+    LinkNotValid,
+    /// Too many wrong codes were typed for this record; no more are compared.
+    AttemptsExhausted,
 }
 
 impl Problem {
@@ -130,6 +144,11 @@ impl Problem {
             Problem::OutOfRange => "out_of_range",
             Problem::InvalidTime => "invalid_time",
             Problem::InvalidRecurrence => "invalid_recurrence",
+            Problem::TooFewWords { .. } => "too_few_words",
+            Problem::Mismatch => "mismatch",
+            Problem::WrongPassword => "wrong_password",
+            Problem::LinkNotValid => "link_not_valid",
+            Problem::AttemptsExhausted => "attempts_exhausted",
         }
     }
 
@@ -139,6 +158,7 @@ impl Problem {
             Problem::TooLong { max } => Some(*max),
             Problem::TooShort { min } => Some(*min),
             Problem::FileTooLarge { max } => Some(*max),
+            Problem::TooFewWords { min } => Some(*min),
             _ => None,
         }
     }
@@ -182,6 +202,11 @@ impl Problem {
             Problem::OutOfRange,
             Problem::InvalidTime,
             Problem::InvalidRecurrence,
+            Problem::TooFewWords { min: 1 },
+            Problem::Mismatch,
+            Problem::WrongPassword,
+            Problem::LinkNotValid,
+            Problem::AttemptsExhausted,
         ]
     }
 }

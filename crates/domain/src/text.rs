@@ -149,9 +149,47 @@ pub fn parse_directory_code(input: &str) -> Result<String, Problem> {
     Ok(trimmed.to_ascii_uppercase())
 }
 
+/// A reason a person must give in words (breaking the glass): at least `min_chars`
+/// characters and `min_words` distinct words, a word being a run of letters (Arabic or
+/// Latin, at least two, not one letter repeated). `aaaaaaaaaa` or `... ... ...` is not
+/// a reason; `بلاغ عاجل عن خطر` is.
+pub fn parse_reason(input: &str, max: usize, min_chars: usize, min_words: usize) -> Result<Text, Problem> {
+    let text = Text::parse(input, max)?;
+    if text.as_str().chars().count() < min_chars {
+        return Err(Problem::TooShort { min: min_chars });
+    }
+    let words: std::collections::BTreeSet<String> = text
+        .as_str()
+        .split(|ch: char| !ch.is_alphabetic())
+        .filter(|word| {
+            let mut letters = word.chars();
+            let first = letters.next();
+            word.chars().count() >= 2 && letters.any(|ch| Some(ch) != first)
+        })
+        .map(str::to_lowercase)
+        .collect();
+    if words.len() < min_words {
+        return Err(Problem::TooFewWords { min: min_words });
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reason_is_words_with_letters() {
+        assert_eq!(parse_reason("aaaaaaaaaa", 200, 10, 3), Err(Problem::TooFewWords { min: 3 }));
+        assert_eq!(parse_reason("aaaa aaaa aaaa", 200, 10, 3), Err(Problem::TooFewWords { min: 3 }));
+        assert_eq!(parse_reason("1234567890 12", 200, 10, 3), Err(Problem::TooFewWords { min: 3 }));
+        assert_eq!(parse_reason("..........", 200, 10, 3), Err(Problem::TooFewWords { min: 3 }));
+        assert_eq!(parse_reason("child child child", 200, 10, 3), Err(Problem::TooFewWords { min: 3 }));
+        assert_eq!(parse_reason("عاجل", 200, 10, 3), Err(Problem::TooShort { min: 10 }));
+        assert!(parse_reason("بلاغ عاجل عن خطر", 200, 10, 3).is_ok());
+        assert!(parse_reason("Urgent report: a child at risk tonight", 200, 10, 3).is_ok());
+        assert!(parse_reason("خطر على طفلة الليلة", 200, 10, 3).is_ok());
+    }
 
     #[test]
     fn text_is_tidied_and_limited() {

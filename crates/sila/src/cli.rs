@@ -1,6 +1,5 @@
 //! The subcommands of API.md's command line.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -162,7 +161,9 @@ enum CaseCommand {
 
 #[derive(Debug, Subcommand)]
 enum UserCommand {
-    /// Add a user. The password is read from `SILA_PASSWORD` or the first line of stdin.
+    /// Add a user (in effect at once: the operator is trusted with the server). Prints
+    /// a one-time set-up link with which the user chooses a password and enrols their
+    /// authenticator; nobody else ever knows the password.
     Add {
         /// Sign-in name.
         #[arg(long)]
@@ -183,12 +184,15 @@ enum UserCommand {
         #[arg(long, default_value = "ar")]
         language: String,
     },
-    /// Disable a user: they can no longer sign in.
+    /// Disable a user: they can no longer sign in, and every session, API token and
+    /// recognised device of theirs ends.
     Disable {
         /// Sign-in name.
         username: String,
     },
-    /// Set a user's password (read from `SILA_PASSWORD` or stdin).
+    /// Reset a user's sign-in (a forgotten password, a lost phone): the password and
+    /// the two-factor secret are void, everything the user holds ends, and a new
+    /// one-time set-up link is printed to hand over.
     ResetPassword {
         /// Sign-in name.
         username: String,
@@ -311,7 +315,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             apply_overrides(&mut config, database, None);
             config.check()?;
             let app = open(&config, false).await?;
-            user_command(&app, command).await
+            user_command(&app, &config, command).await
         }
         Command::Init { keys: dir } => {
             let dir = dir.unwrap_or(config.keys_dir);
@@ -458,8 +462,7 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
             }
         })
     };
-    let router = sila_web::router(app.clone(), &sila_web::WebConfig { secure_cookies: config.secure_cookies })
-        .map_err(anyhow::Error::msg)?;
+    let router = sila_web::router(app.clone(), &config.web_config()?).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -509,16 +512,16 @@ fn remove_sqlite_file(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_password() -> anyhow::Result<String> {
-    if let Ok(password) = std::env::var("SILA_PASSWORD") {
-        return Ok(password);
-    }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+/// The link a set-up token opens, at the configured public address.
+fn setup_url(config: &Config, link: &sila_app::auth::SetupLinkIssued) -> String {
+    let base = match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => format!("http://{}", config.listen),
+    };
+    format!("{base}/set-up?token={}", link.token)
 }
 
-async fn user_command(app: &App, command: UserCommand) -> anyhow::Result<()> {
+async fn user_command(app: &App, config: &Config, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { username, display_name, agency, roles, offices, language } => {
             let (agencies, all_offices) = app.operator_directory().await?;
@@ -534,19 +537,21 @@ async fn user_command(app: &App, command: UserCommand) -> anyhow::Result<()> {
                     .with_context(|| format!("no office {code} in {}", agency.code))?;
                 office_ids.push(office.id.to_string());
             }
-            let password = read_password()?;
             let input = UserInput {
                 username,
                 display_name,
-                password,
                 roles,
                 agency_id: agency.id.to_string(),
                 office_ids,
                 language: Some(language),
             };
             match app.create_user(None, &input).await {
-                Ok(user) => {
-                    println!("added user {} ({})", user.username, user.id);
+                Ok(created) => {
+                    println!("added user {} ({})", created.user.username, created.user.id);
+                    if let Some(link) = &created.setup_link {
+                        println!("set-up link (works once, until {}):", link.expires_at);
+                        println!("{}", setup_url(config, link));
+                    }
                     Ok(())
                 }
                 Err(sila_app::AppError::Invalid(errors)) => {
@@ -562,9 +567,9 @@ async fn user_command(app: &App, command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UserCommand::ResetPassword { username } => {
-            let password = read_password()?;
-            app.reset_password(&username, &password).await?;
-            println!("password of {username} changed");
+            let link = app.reset_sign_in_for_operator(&username).await?;
+            println!("the sign-in of {username} is reset; set-up link (works once, until {}):", link.expires_at);
+            println!("{}", setup_url(config, &link));
             Ok(())
         }
         UserCommand::Token { command: TokenCommand::Create { username, name, scope, days } } => {

@@ -16,8 +16,15 @@ pub struct Config {
     pub database: String,
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Set `Secure` on cookies (serve behind TLS).
-    pub secure_cookies: bool,
+    /// Set `Secure` on cookies and send `Strict-Transport-Security` (served over TLS).
+    /// Unset: on exactly when `public_url` is `https://…`.
+    pub secure_cookies: Option<bool>,
+    /// The address people reach Sila at (`https://sila.example`): set-up links point
+    /// there, and an `https` address turns `secure_cookies` on.
+    pub public_url: Option<String>,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
     /// Minutes without a request before a session ends.
     pub session_idle_minutes: i64,
     /// Hours after sign-in when a session ends regardless.
@@ -81,7 +88,9 @@ impl Default for Config {
         Config {
             database: "sila.db".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            secure_cookies: false,
+            secure_cookies: None,
+            public_url: None,
+            trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             max_connections: 8,
@@ -115,7 +124,14 @@ impl Config {
             config.keys_dir = dir.into();
         }
         if let Ok(secure) = std::env::var("SILA_SECURE_COOKIES") {
-            config.secure_cookies = matches!(secure.as_str(), "1" | "true" | "yes");
+            config.secure_cookies = Some(matches!(secure.as_str(), "1" | "true" | "yes"));
+        }
+        if let Ok(url) = std::env::var("SILA_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Ok(proxies) = std::env::var("SILA_TRUSTED_PROXIES") {
+            config.trusted_proxies =
+                proxies.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_string).collect();
         }
         Ok(config)
     }
@@ -140,7 +156,30 @@ impl Config {
         if self.monitor_seconds == 0 {
             bail!("monitor_seconds must be at least 1");
         }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            bail!("public_url must start with https:// (or http:// for a trial on one machine)");
+        }
+        sila_web::session::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|problem| anyhow::anyhow!("trusted_proxies: {problem}"))?;
         Ok(())
+    }
+
+    /// Whether cookies are `Secure` (and HSTS is sent): as configured, else exactly when
+    /// the public address is `https`.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| self.public_url.as_deref().is_some_and(|url| url.starts_with("https://")))
+    }
+
+    /// The web layer's settings.
+    pub fn web_config(&self) -> anyhow::Result<sila_web::WebConfig> {
+        Ok(sila_web::WebConfig {
+            secure_cookies: self.secure_cookies(),
+            trusted_proxies: sila_web::session::TrustedProxies::parse(&self.trusted_proxies)
+                .map_err(|problem| anyhow::anyhow!("trusted_proxies: {problem}"))?,
+            public_url: self.public_url.clone(),
+        })
     }
 
     /// The database URL in the form the store takes: a bare path means SQLite, created
@@ -213,6 +252,26 @@ mod tests {
         assert_eq!((instrument.items.len(), instrument.high_at), (2, 2));
         let unreachable = text.replace("high_at = 2", "high_at = 3");
         assert!(parse_instrument(&unreachable).is_err());
+    }
+
+    #[test]
+    fn secure_cookies_default_to_on_behind_an_https_address() {
+        assert!(!Config::default().secure_cookies());
+        let https = Config { public_url: Some("https://sila.example".into()), ..Config::default() };
+        assert!(https.secure_cookies());
+        assert!(https.web_config().unwrap().secure_cookies);
+        let plain = Config { public_url: Some("http://127.0.0.1:8080".into()), ..Config::default() };
+        assert!(!plain.secure_cookies());
+        let forced = Config { secure_cookies: Some(false), ..https.clone() };
+        assert!(!forced.secure_cookies(), "an explicit setting wins");
+        let parsed: Config = toml::from_str("public_url = \"https://sila.example\"").unwrap();
+        assert!(parsed.secure_cookies());
+        let proxies = Config { trusted_proxies: vec!["10.0.0.0/8".into(), "::1".into()], ..Config::default() };
+        assert!(proxies.check().is_ok());
+        let wrong = Config { trusted_proxies: vec!["10.0.0.0/33".into()], ..Config::default() };
+        assert!(wrong.check().unwrap_err().to_string().contains("10.0.0.0/33"));
+        let ftp = Config { public_url: Some("ftp://sila.example".into()), ..Config::default() };
+        assert!(ftp.check().is_err());
     }
 
     #[test]

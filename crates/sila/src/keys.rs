@@ -28,12 +28,45 @@ fn audit_file(dir: &Path) -> PathBuf {
     dir.join("audit.key")
 }
 
-/// Reads the keys from the environment or the directory.
+/// Refuses a key file (or its directory) that someone other than the server's user
+/// could replace (writable by its group or by others) or that anyone may read: a key
+/// swapped by another account would seal new content under a key they hold, and the
+/// audit log would be signed by theirs.
+pub fn check_private(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.permissions().mode();
+        let (others_write, others_read) = (mode & 0o022 != 0, mode & 0o004 != 0);
+        if others_write || others_read {
+            bail!(
+                "{} has mode {:o}: other accounts can {} it; run `chmod {} {}` and check who changed it",
+                path.display(),
+                mode & 0o777,
+                if others_write { "change" } else { "read" },
+                if path.is_dir() { "700" } else { "600" },
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads the keys from the environment or the directory; refuses key files that other
+/// accounts can change or read.
 pub fn load(dir: &Path) -> anyhow::Result<Keys> {
+    let from_files = std::env::var("SILA_MASTER_KEY").is_err() || std::env::var("SILA_AUDIT_KEY").is_err();
+    if from_files && dir.exists() {
+        check_private(dir)?;
+    }
     let master_text = match std::env::var("SILA_MASTER_KEY") {
         Ok(text) => text.replace(',', "\n"),
-        Err(_) => fs::read_to_string(master_file(dir))
-            .with_context(|| format!("reading {} (create the keys with `sila init`)", master_file(dir).display()))?,
+        Err(_) => {
+            check_private(&master_file(dir))
+                .with_context(|| format!("{} (create the keys with `sila init`)", master_file(dir).display()))?;
+            fs::read_to_string(master_file(dir))
+                .with_context(|| format!("reading {} (create the keys with `sila init`)", master_file(dir).display()))?
+        }
     };
     let mut master = Vec::new();
     for (number, line) in master_text.lines().map(str::trim).filter(|line| !line.is_empty()).enumerate() {
@@ -47,20 +80,37 @@ pub fn load(dir: &Path) -> anyhow::Result<Keys> {
     let current = master.remove(0);
     let audit_text = match std::env::var("SILA_AUDIT_KEY") {
         Ok(text) => text,
-        Err(_) => fs::read_to_string(audit_file(dir))
-            .with_context(|| format!("reading {} (create the keys with `sila init`)", audit_file(dir).display()))?,
+        Err(_) => {
+            check_private(&audit_file(dir))?;
+            fs::read_to_string(audit_file(dir))
+                .with_context(|| format!("reading {} (create the keys with `sila init`)", audit_file(dir).display()))?
+        }
     };
     let audit = AuditKey::from_hex(&audit_text).context("the audit key is not 64 hex digits")?;
     Ok(Keys { master: MasterKeys::new(current, master), audit })
 }
 
-/// Creates the key directory and its files; refuses to replace existing keys (losing
-/// the master key loses every case's content).
+/// Creates the key directory (0700) and its files (0600); refuses to replace existing
+/// keys (losing the master key loses every case's content).
 pub fn init(dir: &Path) -> anyhow::Result<()> {
     if master_file(dir).exists() || audit_file(dir).exists() {
         bail!("keys already exist in {}; they are never overwritten", dir.display());
     }
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        // A directory that already existed keeps its mode unless tightened here.
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
     write_secret(&master_file(dir), &MasterKey::generate().to_hex())?;
     write_secret(&audit_file(dir), &AuditKey::generate().to_hex())?;
     Ok(())
@@ -107,10 +157,35 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(master_file(&dir)).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the key file is readable by others");
+            let mode = fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "the keys directory is open to others");
         }
         let second = MasterKey::generate();
         write_master(&dir, &[&second, keys.master.current()]).unwrap();
         assert_eq!(load(&dir).unwrap().master.current().id(), second.id());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_files_others_can_write_or_read_are_refused_at_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sila-keys-open-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        init(&dir).unwrap();
+        for (path, mode, word) in [
+            (master_file(&dir), 0o620, "change"),
+            (audit_file(&dir), 0o602, "change"),
+            (master_file(&dir), 0o644, "read"),
+            (dir.clone(), 0o770, "change"),
+        ] {
+            let before = fs::metadata(&path).unwrap().permissions().mode();
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let error = format!("{:#}", load(&dir).err().expect("an open key file is refused"));
+            assert!(error.contains(word) && error.contains(&format!("{:o}", mode)), "{error}");
+            fs::set_permissions(&path, fs::Permissions::from_mode(before)).unwrap();
+        }
+        assert!(load(&dir).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -131,23 +131,34 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     assert_eq!(referrals.matches("\"side\":\"referrer\"").count(), 22);
     drop(server);
 
-    // An operator adds a user; the new user signs in.
+    // The database and the keys are the server account's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&database), 0o600, "the database file");
+        assert_eq!(mode(&dir.join("keys")), 0o700, "the keys directory");
+        assert_eq!(mode(&dir.join("keys/master.key")), 0o600, "the master key");
+    }
+
+    // An operator adds a user: a set-up link is printed, no password is typed.
     let output = sila_in(&dir)
         .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "aman.lawyer2"])
         .args(["--display-name", "مستشارة قانونية", "--agency", "AMAN", "--role", "legal_advisor", "--office", "MAIN"])
-        .env("SILA_PASSWORD", "a long enough password")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    let link = printed.lines().find(|line| line.contains("/set-up?token=")).expect("a set-up link").to_string();
+    let token = link.split_once("token=").unwrap().1.trim().to_string();
     let refused = sila_in(&dir)
         .args(["user", "add", "--database", database.to_str().unwrap(), "--username", "Bad Name"])
-        .args(["--display-name", "x", "--agency", "AMAN", "--role", "legal_advisor"])
-        .env("SILA_PASSWORD", "short")
+        .args(["--display-name", "x", "--agency", "AMAN", "--role", "no_such_role"])
         .output()
         .unwrap();
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
-    assert!(message.contains("username") && message.contains("password"), "{message}");
+    assert!(message.contains("username") && message.contains("roles[0]"), "{message}");
     // The operator's confidentiality commands, as run on the server.
     let run = |args: &[&str]| {
         let output = sila_in(&dir).args(args).args(["--database", database.to_str().unwrap()]).output().unwrap();
@@ -178,13 +189,26 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
         .unwrap();
     let _server = Server(child);
     wait_until_ready(port);
-    // A new user who reads case content must enrol in two-factor sign-in first.
-    let cookie = sign_in(port, "aman.lawyer2", "a long enough password", None);
-    let (status, _, me) = http(port, "GET", "/api/v1/me", Some(&cookie), None);
-    assert_eq!(status, 200);
-    assert!(me.contains("legal_advisor"), "{me}");
+    // The new user opens the link: her own password, then her authenticator.
+    let body = format!(
+        "{{\"token\":\"{token}\",\"password\":\"a long enough password\",\"password_repeat\":\"a long enough password\"}}"
+    );
+    let (status, head, me) = http(port, "POST", "/api/v1/setup", None, Some(&body));
+    assert_eq!(status, 201, "{me}");
+    assert!(me.contains("legal_advisor") && me.contains("\"totp_enrolment_required\":true"), "{me}");
+    let line = head.lines().find(|line| line.to_ascii_lowercase().starts_with("set-cookie:")).expect("a cookie");
+    let cookie = line.split_once(':').unwrap().1.trim().split(';').next().unwrap().to_string();
     let (status, _, _) = http(port, "GET", "/api/v1/cases", Some(&cookie), None);
-    assert_eq!(status, 403);
+    assert_eq!(status, 403, "nothing before enrolment");
+    let (status, _, enrolment) = http(port, "POST", "/api/v1/me/totp", Some(&cookie), Some("{}"));
+    assert_eq!(status, 200, "{enrolment}");
+    let secret = enrolment.split("\"secret\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_string();
+    let code = totp(&secret, 0);
+    let (status, _, answer) =
+        http(port, "POST", "/api/v1/me/totp/confirm", Some(&cookie), Some(&format!("{{\"code\":\"{code}\"}}")));
+    assert_eq!(status, 204, "{answer}");
+    let (status, _, _) = http(port, "GET", "/api/v1/cases", Some(&cookie), None);
+    assert_eq!(status, 200);
     // After the rotation the content still reads, with the new key only.
     let officer = logins.iter().find(|login| login[0] == "cp.officer").unwrap();
     let cookie = sign_in_ahead(port, &officer[0], &officer[1], Some(&officer[4]), 1);
@@ -194,6 +218,27 @@ fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
     let (status, _, case) = http(port, "GET", &format!("/api/v1/cases/{second}"), Some(&cookie), None);
     assert_eq!(status, 200, "{case}");
     assert!(case.contains("\"narrative\":\""), "{case}");
+    drop(_server);
+    // A key file another account can change is refused at start, with what to do.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.join("keys/audit.key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let output = sila_in(&dir)
+            .args([
+                "serve",
+                "--database",
+                database.to_str().unwrap(),
+                "--listen",
+                &format!("127.0.0.1:{}", free_port()),
+            ])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains("audit.key") && message.contains("chmod 600"), "{message}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

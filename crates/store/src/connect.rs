@@ -67,6 +67,9 @@ impl Store {
                 "the database URL must start with sqlite: or postgres://".into(),
             )));
         };
+        if dialect == Dialect::Sqlite {
+            create_private_file(&options.url)?;
+        }
         let schema = options.schema.clone();
         if let Some(name) = &schema
             && !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
@@ -178,6 +181,29 @@ impl Store {
         pool.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).await?;
         pool.close().await;
         Ok(())
+    }
+}
+
+/// Creates a missing SQLite database file readable and writable by the server's user
+/// only (0600), before SQLite would create it with the process's umask (often 0644);
+/// SQLite gives its `-wal` and `-shm` files the permissions of the database file.
+fn create_private_file(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StoreError::Database(sqlx::Error::Io(error))),
     }
 }
 

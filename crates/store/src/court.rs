@@ -331,6 +331,31 @@ impl Tx {
         Ok(())
     }
 
+    /// Claims one check-in code attempt for a visit before the code is compared, in one
+    /// statement: answers whether fewer than `limit` wrong codes were typed for it, so
+    /// no more than `limit` guesses are ever compared however many arrive at once.
+    pub async fn claim_check_in_attempt(&mut self, visit: VisitId, limit: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE visits SET check_in_failures = check_in_failures + 1 WHERE id = $1 AND check_in_failures < $2",
+        )
+        .bind(id_text(visit))
+        .bind(limit)
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Gives back the attempt a right code claimed (only wrong codes count).
+    pub async fn refund_check_in_attempt(&mut self, visit: VisitId) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE visits SET check_in_failures = check_in_failures - 1 WHERE id = $1 AND check_in_failures > 0",
+        )
+        .bind(id_text(visit))
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
     /// Uses a check-in code: the party whose unused, unexpired code has this hash, marked
     /// used; `None` when no code matches.
     pub async fn use_visit_code(

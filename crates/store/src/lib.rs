@@ -13,6 +13,7 @@
 
 #![deny(missing_docs)]
 
+mod accounts;
 mod audit;
 mod cases;
 mod casework;
@@ -38,6 +39,7 @@ mod sessions;
 mod vault;
 mod work;
 
+pub use accounts::{AccountRequest, DeviceRecord, SetupLink};
 pub use audit::{AuditEntry, AuditFilter, RawAuditRow, StoredTreeHead};
 pub use cases::{CaseFilter, CaseScope};
 pub use casework::{Calendar, TransferRecord};

@@ -50,6 +50,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0006_handoff_safe_contact.sql"),
         include_str!("../../../migrations/postgres/0006_handoff_safe_contact.sql"),
     ),
+    (
+        7,
+        "sign_in_hardening",
+        include_str!("../../../migrations/sqlite/0007_sign_in_hardening.sql"),
+        include_str!("../../../migrations/postgres/0007_sign_in_hardening.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it

@@ -22,8 +22,10 @@ pub struct TotpState {
 /// Failed sign-ins under one key (an account or a client address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttle {
-    /// Consecutive failures.
+    /// Attempts since the last success (or the last quiet spell).
     pub failures: i64,
+    /// The last attempt counted.
+    pub last_failure_at: Option<Timestamp>,
     /// Locked until this instant, if locked.
     pub locked_until: Option<Timestamp>,
 }
@@ -97,38 +99,69 @@ impl Tx {
 
     /// The throttle under `key`.
     pub async fn throttle(&mut self, key: &str) -> Result<Throttle, StoreError> {
-        let row = sqlx::query("SELECT failures, locked_until FROM sign_in_throttle WHERE throttle_key = $1")
-            .bind(key)
-            .fetch_optional(&mut *self.transaction)
-            .await?;
+        let row =
+            sqlx::query("SELECT failures, last_failure_at, locked_until FROM sign_in_throttle WHERE throttle_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *self.transaction)
+                .await?;
         match row {
-            None => Ok(Throttle { failures: 0, locked_until: None }),
+            None => Ok(Throttle { failures: 0, last_failure_at: None, locked_until: None }),
             Some(row) => {
                 let columns = Columns::new(&row, "sign_in_throttle");
-                Ok(Throttle { failures: columns.int("failures")?, locked_until: columns.opt_instant("locked_until")? })
+                Ok(Throttle {
+                    failures: columns.int("failures")?,
+                    last_failure_at: columns.opt_instant("last_failure_at")?,
+                    locked_until: columns.opt_instant("locked_until")?,
+                })
             }
         }
     }
 
-    /// Records a failure under `key`, locking it until `locked_until` when given.
-    pub async fn record_failure(
+    /// Claims one attempt under `key` before its credentials are checked, in one
+    /// statement: when the key is not locked, its count goes up by one (starting again
+    /// at one when the last attempt was before `fresh_after`) and, once the count reaches
+    /// `lock_after`, the key is locked for `lock(count)` from `at` — so however many
+    /// attempts arrive at once, no more than `lock_after` of them are ever evaluated in a
+    /// window. Answers the new count, or `None` when the key is locked.
+    ///
+    /// `lock` is the list of lock durations in microseconds for the counts `lock_after`,
+    /// `lock_after + 1`, …; the last one holds for every count after it.
+    pub async fn claim_attempt(
         &mut self,
         key: &str,
-        failures: i64,
         at: Timestamp,
-        locked_until: Option<Timestamp>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sign_in_throttle (throttle_key, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (throttle_key) DO UPDATE SET failures = $2, last_failure_at = $3, locked_until = $4",
-        )
-        .bind(key)
-        .bind(failures)
-        .bind(micros(at))
-        .bind(locked_until.map(micros))
-        .execute(&mut *self.transaction)
-        .await?;
-        Ok(())
+        fresh_after: Timestamp,
+        lock_after: i64,
+        lock: &[i64],
+    ) -> Result<Option<i64>, StoreError> {
+        // The count the attempt makes: one after a quiet spell, else one more.
+        let count = "(CASE WHEN sign_in_throttle.last_failure_at < $3 THEN 1 ELSE sign_in_throttle.failures + 1 END)";
+        let lock_for = |count: &str| {
+            let steps: String = lock
+                .iter()
+                .enumerate()
+                .map(|(step, micros)| format!(" WHEN {count} = $4 + {step} THEN $2 + {micros}"))
+                .collect();
+            let last = lock.last().copied().unwrap_or(0);
+            format!("CASE WHEN {count} < $4 THEN NULL{steps} ELSE $2 + {last} END")
+        };
+        let sql = format!(
+            "INSERT INTO sign_in_throttle (throttle_key, failures, last_failure_at, locked_until)
+             VALUES ($1, 1, $2, {first})
+             ON CONFLICT (throttle_key) DO UPDATE SET failures = {count}, last_failure_at = $2, locked_until = {next}
+             WHERE sign_in_throttle.locked_until IS NULL OR sign_in_throttle.locked_until <= $2
+             RETURNING failures",
+            first = lock_for("1"),
+            next = lock_for(count),
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .bind(micros(at))
+            .bind(micros(fresh_after))
+            .bind(lock_after)
+            .fetch_optional(&mut *self.transaction)
+            .await?;
+        row.as_ref().map(|row| Columns::new(row, "sign_in_throttle").int("failures")).transpose()
     }
 
     /// Forgets the failures under `key` (after a successful sign-in).

@@ -100,26 +100,6 @@ impl Tx {
         Ok(())
     }
 
-    /// Lifts the restriction of a session once its user has enrolled in two-factor
-    /// sign-in.
-    pub async fn unrestrict_sessions(&mut self, user: UserId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET restricted = 0 WHERE user_id = $1")
-            .bind(id_text(user))
-            .execute(&mut *self.transaction)
-            .await?;
-        Ok(())
-    }
-
-    /// Ends every session of a user (disabled account, password reset).
-    pub async fn revoke_sessions_of(&mut self, user: UserId, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(micros(at))
-            .bind(id_text(user))
-            .execute(&mut *self.transaction)
-            .await?;
-        Ok(())
-    }
-
     /// Ends a session.
     pub async fn revoke_session(&mut self, token_hash: &str, at: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")

@@ -97,6 +97,24 @@ impl MasterKeys {
         &self.current
     }
 
+    /// Keys for another purpose than wrapping (`label` names it), derived from each
+    /// master key, current first: SHA-256 of a fixed prefix, the label and the key. A
+    /// value made under the current key is recognised under an older one while a
+    /// rotation is under way.
+    pub fn derived(&self, label: &str) -> Vec<Zeroizing<[u8; 32]>> {
+        std::iter::once(&self.current)
+            .chain(&self.older)
+            .map(|master| {
+                let mut hasher = Sha256::new();
+                hasher.update(b"sila derived key\0");
+                hasher.update(label.as_bytes());
+                hasher.update([0]);
+                hasher.update(master.key);
+                Zeroizing::new(hasher.finalize().into())
+            })
+            .collect()
+    }
+
     fn find(&self, id: &str) -> Option<&MasterKey> {
         std::iter::once(&self.current).chain(&self.older).find(|key| key.id == id)
     }

@@ -51,7 +51,7 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> ApiError {
         let status = match &error {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated | AppError::SignInFailed | AppError::TotpRequired => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::EnrolmentRequired | AppError::TokenScope | AppError::CrossSite => {
                 StatusCode::FORBIDDEN
             }

@@ -24,6 +24,12 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// The header.
 pub const HEADER: &str = "idempotency-key";
 
+/// Put on an answer that carries a secret shown once (a set-up link): the body stored
+/// for retries instead, without the secret — a credential never rests in the database
+/// in clear. A retry gets this body, and the administrator asks for a new link.
+#[derive(Debug, Clone)]
+pub struct StoredInstead(pub String);
+
 /// Applies idempotency to writes that carry a key.
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(key) = request.headers().get(HEADER).map(|value| value.to_str().map(str::to_string)) else {
@@ -80,10 +86,11 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return ApiError::from(AppError::Internal("response too large to store".into())).into_response();
     };
-    let stored = sila_app::IdempotentResponse {
-        status: parts.status.as_u16(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+    let body = match parts.extensions.get::<StoredInstead>() {
+        Some(instead) => instead.0.clone(),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
     };
+    let stored = sila_app::IdempotentResponse { status: parts.status.as_u16(), body };
     if let Err(error) = state.app.complete_idempotency_key(&actor, &key, Some(stored)).await {
         tracing::error!(error = %error, "could not store an idempotent answer");
     }

@@ -31,8 +31,13 @@ pub struct AppState {
     /// The message catalogs.
     pub catalogs: Arc<Catalogs>,
     /// Whether cookies get the `Secure` attribute (served over TLS, directly or behind
-    /// a terminating proxy).
+    /// a terminating proxy); the pages then also send `Strict-Transport-Security`.
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<session::TrustedProxies>,
+    /// The address people reach Sila at (`https://sila.example`), for the set-up links
+    /// shown to administrators; without it, the request's own host.
+    pub public_url: Option<String>,
 }
 
 impl FromRef<AppState> for Arc<Catalogs> {
@@ -44,13 +49,23 @@ impl FromRef<AppState> for Arc<Catalogs> {
 /// Web settings.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Set `Secure` on cookies.
+    /// Set `Secure` on cookies and send `Strict-Transport-Security`.
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: session::TrustedProxies,
+    /// The address people reach Sila at.
+    pub public_url: Option<String>,
 }
 
 /// The whole HTTP application.
 pub fn router(app: App, config: &WebConfig) -> Result<Router, String> {
-    let state = AppState { app, catalogs: Arc::new(Catalogs::load()?), secure_cookies: config.secure_cookies };
+    let state = AppState {
+        app,
+        catalogs: Arc::new(Catalogs::load()?),
+        secure_cookies: config.secure_cookies,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        public_url: config.public_url.as_ref().map(|url| url.trim_end_matches('/').to_string()),
+    };
     let (api, openapi) = api::routes(&state);
     let openapi = Arc::new(openapi);
     let router = Router::new()
@@ -66,7 +81,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router, String> {
         .fallback(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found") })
         .layer(axum::middleware::from_fn(security::cross_site))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state);
     Ok(router)
 }

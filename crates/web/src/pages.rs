@@ -13,7 +13,9 @@
 // is what the handler returns anyway.
 #![allow(clippy::result_large_err)]
 
+mod account;
 mod admin;
+mod admin_users;
 mod alerts;
 mod assets;
 mod audit;
@@ -51,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .merge(assets::routes())
         .merge(sign_in::routes())
+        .merge(account::routes())
         .merge(intake::routes())
         .merge(person_actions::routes())
         .merge(cases::routes())
@@ -62,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(engagement::routes())
         .merge(referrals::routes())
         .merge(admin::routes())
+        .merge(admin_users::routes())
         .merge(alerts::routes())
         .merge(audit::routes())
 }
@@ -84,7 +88,8 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(token) = crate::session::cookie(&parts.headers, crate::session::SESSION_COOKIE) else {
             return Err(to_sign_in());
         };
-        match state.app.authenticate(&token).await {
+        // Sessions only: an API token put into the cookie opens no page.
+        match state.app.authenticate_session(&token).await {
             Ok(authenticated) if !authenticated.enrolment_only => {
                 let lang = if authenticated.actor.user.language == "en" { Lang::En } else { Lang::Ar };
                 Ok(Viewer { actor: authenticated.actor, lang })
@@ -285,11 +290,17 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
     if has(Role::Administrator) {
         add(("/admin/offices", "nav-offices"));
         add(("/admin/users", "nav-users"));
+        add(("/admin/requests", "nav-requests"));
         add(("/admin/protocols", "nav-protocols"));
         add(("/admin/directory", "nav-directory"));
     }
     if has(Role::Auditor) {
         add(("/audit", "nav-audit"));
+    }
+    // Administrators hear of account changes waiting for them, auditors of account
+    // changes and of storms of failed sign-ins.
+    if has(Role::Administrator) || has(Role::Auditor) {
+        add(("/alerts", "nav-alerts"));
     }
     items
 }
@@ -401,10 +412,27 @@ pub fn urlencode(text: &str) -> String {
     out
 }
 
-/// Whether `path` is a path of this site (a `next` or `back` parameter must not send
-/// the browser elsewhere).
-pub fn local_path(path: &str) -> Option<&str> {
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+/// The path of this site a `next` or `back` parameter names, or `None` when it names
+/// anything else. The target is resolved the way a browser resolves a `Location`
+/// header — WHATWG URL parsing, which drops tabs and newlines and reads `\` as `/` —
+/// against this site's origin, and kept only if the origin is unchanged; the path
+/// answered is the parser's own serialisation, checked again the same way, so what the
+/// browser receives is exactly what was checked (`/\t/evil.example`, `/\\evil.example`
+/// and `/.//evil.example` all answer `None`).
+pub fn local_path(target: &str) -> Option<String> {
+    let base = url::Url::parse("http://sila.invalid/").ok()?;
+    let resolved = base.join(target).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut path = resolved.path().to_string();
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    let again = base.join(&path).ok()?;
+    let plain = !path.chars().any(|ch| ch == '\\' || ch.is_control() || ch.is_whitespace());
+    (plain && again == resolved && again.origin() == base.origin()).then_some(path)
 }
 
 #[cfg(test)]
@@ -446,10 +474,57 @@ mod tests {
 
     #[test]
     fn redirects_stay_on_this_site() {
-        assert_eq!(super::local_path("/cases/1"), Some("/cases/1"));
+        assert_eq!(super::local_path("/cases/1").as_deref(), Some("/cases/1"));
+        assert_eq!(super::local_path("/intake?q=x").as_deref(), Some("/intake?q=x"));
+        // The same scheme without slashes is a path of this site, as browsers read it.
+        assert_eq!(super::local_path("http:evil.example").as_deref(), Some("/evil.example"));
         assert_eq!(super::local_path("//evil.example/x"), None);
         assert_eq!(super::local_path("https://evil.example/"), None);
         assert_eq!(super::local_path("/\\evil.example"), None);
         assert_eq!(super::urlencode("/intake?q=نورة"), "/intake%3Fq%3D%D9%86%D9%88%D8%B1%D8%A9");
+    }
+
+    /// What browsers strip or rewrite before resolving a `Location`: a tab or newline
+    /// inside `//`, a backslash, a dot segment before a second slash.
+    #[test]
+    fn an_open_redirect_through_stripped_characters_is_refused() {
+        for target in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example/x",
+            "\t//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/.//evil.example",
+            "/%2e//evil.example",
+            " //evil.example",
+            "https:/\\evil.example",
+            "javascript:alert(1)",
+            "data:text/html,x",
+        ] {
+            assert_eq!(super::local_path(target), None, "{target:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed into `next` or `back`, what the site redirects to stays on
+        /// the site, for any origin the site is served at.
+        #[test]
+        fn no_redirect_target_leaves_the_site(
+            target in proptest::string::string_regex("[/\\\\\t\n\r .:@?#%2eEvilx\\x00-\\x1f\u{a0}\u{3000}\u{ff0f}]{0,24}").expect("a regex"),
+            any in proptest::prelude::any::<String>(),
+        ) {
+            for candidate in [target.as_str(), any.as_str()] {
+                if let Some(path) = super::local_path(candidate) {
+                    proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{candidate:?} → {path:?}");
+                    proptest::prop_assert!(!path.chars().any(|ch| ch.is_control() || ch == '\\' || ch.is_whitespace()), "{path:?}");
+                    for origin in ["http://127.0.0.1:8080/", "https://sila.example/", "https://sila.example:8443/a/b"] {
+                        let base = url::Url::parse(origin).expect("an origin");
+                        let landed = base.join(&path).expect("a path resolves");
+                        proptest::prop_assert_eq!(landed.origin(), base.origin(), "{:?} → {:?}", candidate, path);
+                    }
+                }
+            }
+        }
     }
 }

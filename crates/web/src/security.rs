@@ -2,11 +2,12 @@
 //! from another origin and no inline script, no framing, no MIME sniffing, no referrer,
 //! and no caching of answers that may hold personal data.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::AppState;
 use crate::error::ApiError;
 
 /// The policy: everything from this origin only; no inline script; no plugins; forms
@@ -48,10 +49,22 @@ fn same_origin(request: &Request) -> bool {
     }
 }
 
-/// Adds the headers.
-pub async fn headers(request: Request, next: Next) -> Response {
+/// What the pages may use of the browser: nothing that could watch or locate the
+/// person in front of the screen.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()";
+
+/// HSTS when served over TLS: a year, subdomains included.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// Adds the headers; `Strict-Transport-Security` only when Sila is served over TLS
+/// (`secure_cookies`), where a browser must never fall back to plain HTTP.
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers.insert(header::HeaderName::from_static("permissions-policy"), HeaderValue::from_static(PERMISSIONS_POLICY));
+    if state.secure_cookies {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -1,4 +1,5 @@
-//! Signing in and out, and who is signed in.
+//! Signing in and out, who is signed in, first use through a set-up link, two-factor
+//! enrolment, and changing one's own password.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,9 +10,31 @@ use crate::AppState;
 use crate::api::types::{ErrorBody, MeOut, SessionIn};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
-use crate::session::{ClientAddress, CurrentActor, SessionToken, expired_session_cookie, session_cookie};
+use crate::session::{
+    ClientAddress, CurrentActor, EnrolmentOnly, SessionToken, device_cookie, device_tokens, expired_session_cookie,
+    session_cookie,
+};
 
-/// Signs in; the answer sets the session cookie (`HttpOnly`, `SameSite=Strict`).
+/// Adds a `Set-Cookie` header.
+pub(crate) fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// The cookies of a new session: the session's, and — when the browser was not yet
+/// recognised for the user — the recognised-device cookie with the new token added.
+pub(crate) fn session_cookies(state: &AppState, headers: &HeaderMap, session: &sila_app::auth::Session) -> Vec<String> {
+    let max_age = session.expires_at.duration_since(state.app.now()).as_secs().max(0);
+    let mut cookies = vec![session_cookie(&session.token, max_age, state.secure_cookies)];
+    if let Some(device) = &session.device {
+        cookies.push(device_cookie(device, &device_tokens(headers), state.secure_cookies));
+    }
+    cookies
+}
+
+/// Signs in; the answer sets the session cookie (`HttpOnly`, `SameSite=Strict`) and,
+/// from a browser not yet recognised for the user, the recognised-device cookie.
 #[utoipa::path(
     post,
     path = "/api/v1/session",
@@ -19,7 +42,7 @@ use crate::session::{ClientAddress, CurrentActor, SessionToken, expired_session_
     request_body = SessionIn,
     responses(
         (status = 201, body = MeOut, description = "signed in; the session cookie is set"),
-        (status = 401, body = ErrorBody, description = "wrong username, password or code, or a code is needed (`totp_required`)"),
+        (status = 401, body = ErrorBody, description = "`sign_in_failed`: the username, the password or the code is not right — the same answer whichever it is"),
         (status = 429, body = ErrorBody, description = "too many failures: locked for `Retry-After` seconds"),
     )
 )]
@@ -43,16 +66,14 @@ pub async fn create_session(
         totp: body.totp,
         client,
         previous_token: crate::session::cookie(&headers, crate::session::SESSION_COOKIE),
+        devices: device_tokens(&headers),
     };
     let session = state.app.sign_in(&attempt).await?;
-    let max_age = session.expires_at.duration_since(state.app.now()).as_secs().max(0);
-    let cookie = session_cookie(&session.token, max_age, state.secure_cookies);
-    let mut me = MeOut::from(&session.actor);
-    me.totp_enrolment_required = session.enrolment_required;
+    let me = MeOut::from(&session.actor);
     let mut response = (StatusCode::CREATED, Json(me)).into_response();
-    let value =
-        HeaderValue::from_str(&cookie).map_err(|_| ApiError::from(sila_app::AppError::Internal("cookie".into())))?;
-    response.headers_mut().insert(header::SET_COOKIE, value);
+    for cookie in session_cookies(&state, &headers, &session) {
+        set_cookie(&mut response, &cookie);
+    }
     Ok(response)
 }
 
@@ -71,11 +92,7 @@ pub async fn delete_session(
 ) -> Result<Response, ApiError> {
     state.app.sign_out(&actor, &token.0.0).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&expired_session_cookie(state.secure_cookies)) {
-        headers.insert(header::SET_COOKIE, value);
-    }
-    response.headers_mut().extend(headers);
+    set_cookie(&mut response, &expired_session_cookie(state.secure_cookies));
     Ok(response)
 }
 
@@ -87,8 +104,57 @@ pub async fn delete_session(
     security(("session" = []), ("bearer" = [])),
     responses((status = 200, body = MeOut), (status = 401, body = ErrorBody))
 )]
-pub async fn me(CurrentActor(actor): CurrentActor) -> Json<MeOut> {
-    Json(MeOut::from(&actor))
+pub async fn me(CurrentActor(actor): CurrentActor, enrolment: Option<axum::Extension<EnrolmentOnly>>) -> Json<MeOut> {
+    let mut me = MeOut::from(&actor);
+    me.totp_enrolment_required = enrolment.is_some_and(|only| only.0.0);
+    Json(me)
+}
+
+/// First use of an account: the one-time set-up link's token and the password the
+/// user chooses.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct SetupIn {
+    /// The token of the set-up link (`/set-up?token=…`).
+    pub token: Option<String>,
+    /// The new password (at least 12 characters).
+    pub password: Option<String>,
+    /// The same password again.
+    pub password_repeat: Option<String>,
+}
+
+/// Uses a one-time set-up link: the password is set and a session that may only enrol
+/// in two-factor sign-in begins (`POST /api/v1/me/totp`, then `…/confirm`). A bad
+/// password leaves the link unused.
+#[utoipa::path(
+    post,
+    path = "/api/v1/setup",
+    tag = "session",
+    request_body = SetupIn,
+    responses(
+        (status = 201, body = MeOut, description = "the password is set; the session may only enrol"),
+        (status = 400, body = ErrorBody, description = "a password problem, or `link_not_valid` (used, replaced, expired or unknown)"),
+    )
+)]
+pub async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SetupIn>,
+) -> Result<Response, ApiError> {
+    let session = state
+        .app
+        .complete_setup(
+            body.token.as_deref().unwrap_or(""),
+            body.password.as_deref().unwrap_or(""),
+            body.password_repeat.as_deref().unwrap_or(""),
+        )
+        .await?;
+    let mut me = MeOut::from(&session.actor);
+    me.totp_enrolment_required = true;
+    let mut response = (StatusCode::CREATED, Json(me)).into_response();
+    for cookie in session_cookies(&state, &headers, &session) {
+        set_cookie(&mut response, &cookie);
+    }
+    Ok(response)
 }
 
 /// A two-factor enrolment.
@@ -125,7 +191,8 @@ pub struct ConfirmIn {
     pub code: Option<String>,
 }
 
-/// Confirms enrolment: from now on every sign-in needs a code.
+/// Confirms enrolment: from now on every sign-in needs a code. This session becomes a
+/// full one; every other session and API token of the user ends.
 #[utoipa::path(
     post,
     path = "/api/v1/me/totp/confirm",
@@ -137,8 +204,56 @@ pub struct ConfirmIn {
 pub async fn confirm_enrolment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    token: axum::Extension<SessionToken>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<ConfirmIn>,
+) -> Result<Response, ApiError> {
+    let device = state.app.confirm_totp_enrolment(&actor, &token.0.0, body.code.as_deref().unwrap_or("")).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    set_cookie(&mut response, &device_cookie(&device, &device_tokens(&headers), state.secure_cookies));
+    Ok(response)
+}
+
+/// A change of one's own password.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct PasswordIn {
+    /// The password in use now.
+    pub current_password: Option<String>,
+    /// The new password (at least 12 characters).
+    pub password: Option<String>,
+    /// The new password again.
+    pub password_repeat: Option<String>,
+}
+
+/// Changes the signed-in user's password. Every other session and API token of theirs
+/// ends; this one goes on. A wrong current password counts as a failed sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "session",
+    security(("session" = []), ("bearer" = [])),
+    request_body = PasswordIn,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 400, body = ErrorBody, description = "a password problem, or `wrong_password` on `current_password`"),
+        (status = 429, body = ErrorBody, description = "too many wrong passwords: locked for `Retry-After` seconds"),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    token: axum::Extension<SessionToken>,
+    JsonBody(body): JsonBody<PasswordIn>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.confirm_totp_enrolment(&actor, body.code.as_deref().unwrap_or("")).await?;
+    state
+        .app
+        .change_password(
+            &actor,
+            &token.0.0,
+            body.current_password.as_deref().unwrap_or(""),
+            body.password.as_deref().unwrap_or(""),
+            body.password_repeat.as_deref().unwrap_or(""),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

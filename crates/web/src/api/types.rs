@@ -68,7 +68,7 @@ pub struct SessionIn {
     pub username: Option<String>,
     /// Password.
     pub password: Option<String>,
-    /// TOTP code (two-factor sign-in arrives with the confidentiality work).
+    /// The six-digit code of the user's authenticator app (required for every user).
     pub totp: Option<String>,
 }
 
@@ -194,6 +194,105 @@ impl From<&User> for UserOut {
     }
 }
 
+/// A one-time set-up link: shown once, to the administrator who hands it to the user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SetupLinkOut {
+    /// The link the user opens to choose a password and enrol their authenticator.
+    pub url: String,
+    /// Until when it works.
+    pub expires_at: String,
+}
+
+impl SetupLinkOut {
+    /// The link for `issued`, at `base` (the public address of Sila).
+    pub fn new(base: &str, issued: &sila_app::auth::SetupLinkIssued) -> SetupLinkOut {
+        SetupLinkOut { url: format!("{base}/set-up?token={}", issued.token), expires_at: issued.expires_at.to_string() }
+    }
+}
+
+/// A user just created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCreatedOut {
+    /// The account (without roles while they wait for a second administrator).
+    pub user: UserOut,
+    /// The set-up link, when the account is usable at once (shown this once).
+    pub setup_link: Option<SetupLinkOut>,
+    /// The request waiting for a second administrator, when the roles need one.
+    pub waiting_request_id: Option<String>,
+}
+
+/// The roles a user is to have.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RolesIn {
+    /// Role codes, of the agency's kind (the whole set).
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// What became of an account change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountChangeOut {
+    /// `applied` (taking access away: at once) or `waiting` (for a second administrator).
+    pub status: String,
+    /// The waiting request's id.
+    pub request_id: Option<String>,
+}
+
+/// A change to an account waiting for (or decided by) a second administrator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountRequestOut {
+    /// Id.
+    pub id: String,
+    /// The user concerned.
+    pub user_id: String,
+    /// `create`, `roles` or `sign_in_reset`.
+    pub kind: String,
+    /// For `create` and `roles`: the roles the user is to have.
+    pub roles: Vec<String>,
+    /// The administrator who asked (absent: an operator).
+    pub requested_by: Option<String>,
+    /// When.
+    pub requested_at: String,
+    /// The administrator who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// `approved` or `rejected`.
+    pub decision: Option<String>,
+}
+
+impl From<&sila_app::AccountRequest> for AccountRequestOut {
+    fn from(request: &sila_app::AccountRequest) -> AccountRequestOut {
+        AccountRequestOut {
+            id: request.id.hyphenated().to_string(),
+            user_id: request.user_id.to_string(),
+            kind: request.kind.clone(),
+            roles: request.roles.iter().map(|role| role.code().to_string()).collect(),
+            requested_by: request.requested_by.map(|id| id.to_string()),
+            requested_at: request.requested_at.to_string(),
+            decided_by: request.decided_by.map(|id| id.to_string()),
+            decided_at: request.decided_at.map(|at| at.to_string()),
+            decision: request.decision.clone(),
+        }
+    }
+}
+
+/// A decision on an account request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AccountDecisionIn {
+    /// `approve` or `reject`.
+    pub decision: Option<String>,
+}
+
+/// A decided request, with the set-up link an approval issued (shown this once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDecidedOut {
+    /// The request.
+    pub request: AccountRequestOut,
+    /// For an approved new account or reset of sign-in.
+    pub setup_link: Option<SetupLinkOut>,
+}
+
 /// A new office (administrators, in their own agency).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OfficeIn {
@@ -218,8 +317,6 @@ pub struct UserIn {
     pub username: Option<String>,
     /// Name shown to colleagues.
     pub display_name: Option<String>,
-    /// Initial password, at least 12 characters.
-    pub password: Option<String>,
     /// Role codes, of the agency's kind.
     #[serde(default)]
     pub roles: Vec<String>,

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Form as Posted, Router};
-use sila_app::auth::UserInput;
 use sila_app::directory::{OfficeInput, ProtocolInput};
 use sila_app::{AppError, RequestContext};
 use sila_domain::agency::Role;
@@ -23,7 +22,6 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/offices", get(offices_page).post(create_office))
-        .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/protocols", get(protocols_page).post(create_protocol))
         .route("/admin/directory", get(directory_page))
 }
@@ -173,98 +171,6 @@ async fn create_office(
         Err(error) => {
             let status = super::status_of(&error);
             let page = office_page(&state, &viewer, &data, Some(error), false).await;
-            answer(&state, &viewer, page, status)
-        }
-    }
-}
-
-// Users.
-
-fn user_form(ui: &Ui<'_>, viewer: &Viewer, offices: &[sila_domain::agency::Office], data: &FormData) -> Form {
-    let kind = viewer.actor.agency.kind;
-    let roles: Vec<(String, String)> = Role::ALL
-        .into_iter()
-        .filter(|role| role.agency_kind().is_none_or(|wanted| wanted == kind))
-        .map(|role| (role.code().to_string(), ui.t(&format!("user-role-{}", role.code()))))
-        .collect();
-    let own: Vec<(String, String)> = offices
-        .iter()
-        .filter(|office| office.agency_id == viewer.actor.agency.id)
-        .map(|office| (office.id.to_string(), ui.pick(&office.name_ar, &office.name_en).to_string()))
-        .collect();
-    let languages = vec![("ar".to_string(), "العربية".to_string()), ("en".to_string(), "English".to_string())];
-    Form::post("user", "/admin/users", ui.t("admin-user-submit"))
-        .legend(ui.t("admin-user-new"))
-        .field(Field::code("username", ui.t("field-username"), data.text("username")).required())
-        .field(Field::text("display_name", ui.t("field-display_name"), data.text("display_name")).required())
-        .field(Field::password("password", ui.t("field-password")).hint(ui.t("admin-user-password-hint")).required())
-        .field(Field::checkboxes("roles", ui.t("field-roles"), roles, &data.all("roles")).required())
-        .field(Field::checkboxes("office_ids", ui.t("field-office_ids"), own, &data.all("office_ids")))
-        .field(Field::radios(
-            "language",
-            ui.t("field-language"),
-            languages,
-            &data.get("language").unwrap_or_else(|| "ar".into()),
-        ))
-}
-
-async fn user_page<'a>(
-    state: &'a AppState,
-    viewer: &Viewer,
-    data: &FormData,
-    error: Option<AppError>,
-    added: bool,
-) -> Result<AdminPage<'a>, AppError> {
-    administrator(viewer)?;
-    let ui = Ui::new(state, viewer, "/admin/users", "admin-users-title");
-    let users = state.app.colleagues(&viewer.actor).await?;
-    let offices = state.app.offices(&viewer.actor).await?;
-    let rows = users
-        .iter()
-        .map(|user| {
-            let roles: Vec<String> =
-                user.roles.iter().map(|role| ui.t(&format!("user-role-{}", role.code()))).collect();
-            vec![
-                user.username.clone(),
-                user.display_name.clone(),
-                roles.join(ui.pick("، ", ", ")),
-                if user.disabled { ui.t("admin-user-disabled") } else { ui.t("admin-user-active") },
-            ]
-        })
-        .collect();
-    let headers = vec![ui.t("field-username"), ui.t("field-display_name"), ui.t("field-roles"), ui.t("field-status")];
-    let mut form = user_form(&ui, viewer, &offices, data);
-    if let Some(error) = error {
-        form = form.with_error(&ui, error, &base_field);
-    }
-    Ok(AdminPage { lead: ui.t("admin-users-lead"), ui, headers, rows, form, added })
-}
-
-async fn users_page(State(state): State<AppState>, viewer: Viewer, query: axum::extract::Query<Added>) -> PageResult {
-    let page = user_page(&state, &viewer, &FormData::default(), None, query.added.is_some()).await;
-    answer(&state, &viewer, page, StatusCode::OK)
-}
-
-async fn create_user(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Posted(data): Posted<Vec<(String, String)>>,
-) -> PageResult {
-    let data = FormData(data);
-    let input = UserInput {
-        username: data.text("username"),
-        display_name: data.text("display_name"),
-        password: data.text("password"),
-        roles: data.all("roles"),
-        agency_id: viewer.actor.agency.id.to_string(),
-        office_ids: data.all("office_ids"),
-        language: data.filled("language"),
-    };
-    match state.app.create_user_with_context(Some(&viewer.actor), &input, &RequestContext::default()).await {
-        Ok(_) => Ok(see_other("/admin/users?added=1")),
-        Err(error) => {
-            let status = super::status_of(&error);
-            let page = user_page(&state, &viewer, &data, Some(error), false).await;
             answer(&state, &viewer, page, status)
         }
     }

@@ -13,9 +13,10 @@ use sila_app::AppError;
 use super::forms::{Field, Form, FormData, same};
 use super::{Ui, Viewer, local_path, render, render_with, see_other};
 use crate::AppState;
+use crate::api::session::{session_cookies, set_cookie};
 use crate::error::language_of;
 use crate::i18n::Lang;
-use crate::session::{ClientAddress, SESSION_COOKIE, cookie, expired_session_cookie, session_cookie};
+use crate::session::{ClientAddress, SESSION_COOKIE, cookie, device_cookie, device_tokens, expired_session_cookie};
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
@@ -54,7 +55,7 @@ fn sign_in_form(ui: &Ui<'_>, data: &FormData, next: &str) -> Form {
 
 /// Before sign-in: the language chosen on this browser (the switch's cookie), else
 /// the browser's own preference, else Arabic.
-fn page_language(headers: &HeaderMap) -> Lang {
+pub(super) fn page_language(headers: &HeaderMap) -> Lang {
     match cookie(headers, "sila_lang").as_deref() {
         Some("en") => Lang::En,
         Some("ar") => Lang::Ar,
@@ -65,7 +66,7 @@ fn page_language(headers: &HeaderMap) -> Lang {
 async fn sign_in_page(State(state): State<AppState>, headers: HeaderMap, Query(next): Query<Next>) -> Response {
     let lang = page_language(&headers);
     let ui = Ui::anonymous(&state, lang, "/sign-in", "sign-in-title");
-    let next = next.next.as_deref().and_then(local_path).unwrap_or("/").to_string();
+    let next = next.next.as_deref().and_then(local_path).unwrap_or_else(|| "/".into());
     let mut form = sign_in_form(&ui, &FormData::default(), &next);
     if let Some(field) = form.fields.first_mut() {
         field.autofocus = true;
@@ -82,7 +83,7 @@ async fn sign_in(
     let data = FormData(data);
     let lang = page_language(&headers);
     let ui = Ui::anonymous(&state, lang, "/sign-in", "sign-in-title");
-    let next = data.get("next").as_deref().and_then(local_path).unwrap_or("/").to_string();
+    let next = data.get("next").as_deref().and_then(local_path).unwrap_or_else(|| "/".into());
     let form = sign_in_form(&ui, &data, &next);
     let username = data.text("username");
     let password = data.text("password");
@@ -103,14 +104,14 @@ async fn sign_in(
         totp: data.filled("totp"),
         client,
         previous_token: cookie(&headers, SESSION_COOKIE),
+        devices: device_tokens(&headers),
     };
     match state.app.sign_in(&attempt).await {
         Ok(session) => {
-            let max_age = session.expires_at.duration_since(state.app.now()).as_secs().max(0);
             let target = if session.enrolment_required { "/sign-in/enrol" } else { next.as_str() };
             let mut response = see_other(target);
-            if let Ok(value) = HeaderValue::from_str(&session_cookie(&session.token, max_age, state.secure_cookies)) {
-                response.headers_mut().append(header::SET_COOKIE, value);
+            for cookie in session_cookies(&state, &headers, &session) {
+                set_cookie(&mut response, &cookie);
             }
             // The user's saved language wins over the browser's from now on.
             let saved = if session.actor.user.language == "en" { "en" } else { "ar" };
@@ -160,7 +161,7 @@ async fn language(
     {
         return super::problem_page(&state, viewer.lang, Some(&viewer), &error.into());
     }
-    let back = data.get("back").filter(|back| local_path(back).is_some() && !back.is_empty());
+    let back = data.get("back").filter(|back| !back.is_empty()).and_then(|back| local_path(&back));
     let mut response = see_other(back.as_deref().unwrap_or("/"));
     if let Ok(value) = HeaderValue::from_str(&language_cookie(lang, state.secure_cookies)) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -177,10 +178,11 @@ struct EnrolPage<'a> {
     form: Form,
 }
 
-/// The session of a user who must enrol before anything else.
-async fn enrolling(state: &AppState, headers: &HeaderMap) -> Option<sila_app::Actor> {
+/// The session (actor and token) of a user who must enrol before anything else.
+async fn enrolling(state: &AppState, headers: &HeaderMap) -> Option<(sila_app::Actor, String)> {
     let token = cookie(headers, SESSION_COOKIE)?;
-    state.app.authenticate(&token).await.ok().filter(|authenticated| authenticated.enrolment_only).map(|a| a.actor)
+    let authenticated = state.app.authenticate_session(&token).await.ok()?;
+    authenticated.enrolment_only.then_some((authenticated.actor, token))
 }
 
 fn enrol_form(ui: &Ui<'_>) -> Form {
@@ -190,7 +192,7 @@ fn enrol_form(ui: &Ui<'_>) -> Form {
 
 async fn enrol_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = page_language(&headers);
-    let Some(actor) = enrolling(&state, &headers).await else { return see_other("/") };
+    let Some((actor, _)) = enrolling(&state, &headers).await else { return see_other("/") };
     let ui = Ui::anonymous(&state, lang, "/sign-in/enrol", "enrol-title");
     match state.app.begin_totp_enrolment(&actor).await {
         Ok(enrolment) => {
@@ -208,9 +210,13 @@ async fn enrol(
 ) -> Response {
     let data = FormData(data);
     let lang = page_language(&headers);
-    let Some(actor) = enrolling(&state, &headers).await else { return see_other("/") };
-    match state.app.confirm_totp_enrolment(&actor, &data.text("code")).await {
-        Ok(()) => see_other("/"),
+    let Some((actor, token)) = enrolling(&state, &headers).await else { return see_other("/") };
+    match state.app.confirm_totp_enrolment(&actor, &token, &data.text("code")).await {
+        Ok(device) => {
+            let mut response = see_other("/");
+            set_cookie(&mut response, &device_cookie(&device, &device_tokens(&headers), state.secure_cookies));
+            response
+        }
         Err(error) => {
             let ui = Ui::anonymous(&state, lang, "/sign-in/enrol", "enrol-title");
             // The pending secret stays; the user types the next code of the same entry.

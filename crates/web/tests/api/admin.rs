@@ -23,11 +23,10 @@ fn new_office(code: &str) -> Value {
     })
 }
 
-fn new_user(username: &str, password: &str, roles: &[&str], offices: &[String]) -> Value {
+fn new_user(username: &str, roles: &[&str], offices: &[String]) -> Value {
     json!({
         "username": username,
         "display_name": "الملازم سعد الكواري",
-        "password": password,
         "roles": roles,
         "office_ids": offices,
         "language": "en",
@@ -140,10 +139,11 @@ both_databases!(only_administrators_write_the_directory, |test: TestApp| async m
             "forbidden",
             None,
         );
-        other
-            .post("/api/v1/users", new_user("cp.intruder", "a long enough password", &["administrator"], &[]))
-            .await
-            .expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+        other.post("/api/v1/users", new_user("cp.intruder", &["administrator"], &[])).await.expect_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        );
     }
     assert_eq!(office_count(&admin).await, before);
     let users = admin.get("/api/v1/users").await.expect(StatusCode::OK);
@@ -156,34 +156,40 @@ both_databases!(only_administrators_write_the_directory, |test: TestApp| async m
     );
 });
 
-both_databases!(an_administrator_adds_a_user_who_enrols_at_first_sign_in, |test: TestApp| async move {
+both_databases!(an_administrator_adds_a_user_who_sets_up_her_own_sign_in, |test: TestApp| async move {
     let admin = Client::sign_in(&test, "cp.admin").await;
-    let password = "a long enough password";
     let wakra = office(&test, "CP.WAKRA");
-    let body = new_user("cp.saad", password, &["police_officer"], std::slice::from_ref(&wakra));
+    let body = new_user("cp.saad", &["police_officer"], std::slice::from_ref(&wakra));
     let created = admin.post("/api/v1/users", body).await.expect(StatusCode::CREATED);
-    assert_eq!(created["username"], "cp.saad");
-    assert_eq!(created["display_name"], "الملازم سعد الكواري");
-    assert_eq!(created["roles"], json!(["police_officer"]));
-    let mut keys: Vec<&String> = created.as_object().unwrap().keys().collect();
+    let user = &created["user"];
+    assert_eq!(user["username"], "cp.saad");
+    assert_eq!(user["display_name"], "الملازم سعد الكواري");
+    assert_eq!(user["roles"], json!([]), "an officer reads case content: the role waits for a second administrator");
+    let mut keys: Vec<&String> = user.as_object().unwrap().keys().collect();
     keys.sort();
     assert_eq!(keys, ["display_name", "id", "roles", "username"], "no secret in the answer: {created}");
-    assert!(!created.to_string().contains(password));
+    assert_eq!(created["setup_link"], Value::Null);
     let users = admin.get("/api/v1/users").await.expect(StatusCode::OK);
-    assert!(users.as_array().unwrap().iter().any(|user| user["id"] == created["id"]));
+    assert!(users.as_array().unwrap().iter().any(|listed| listed["id"] == user["id"]));
     let auditor = Client::sign_in(&test, "cp.auditor").await;
-    let user_id = created["id"].as_str().unwrap();
+    let user_id = user["id"].as_str().unwrap();
     let trail = auditor.get(&format!("/api/v1/audit?subject={user_id}")).await.expect(StatusCode::OK);
     let entry = trail.as_array().unwrap().iter().find(|entry| entry["action"] == "user.create").expect("audited");
     assert_eq!(entry["actor_id"], test.world.actor("cp.admin").user.id.to_string().as_str());
-    // The new officer signs in with the password alone, and must enrol first.
-    let anonymous = Client::anonymous(&test);
-    let answer = anonymous.post("/api/v1/session", json!({ "username": "cp.saad", "password": password })).await;
-    let me = answer.expect(StatusCode::CREATED);
-    assert_eq!(me["totp_enrolment_required"], true, "{me}");
+    // The second administrator approves; the link is for the new officer to use.
+    let deputy = Client::sign_in(&test, "cp.admin2").await;
+    let request = created["waiting_request_id"].as_str().unwrap();
+    let decided = deputy
+        .post(&format!("/api/v1/account-requests/{request}/decision"), json!({ "decision": "approve" }))
+        .await
+        .expect(StatusCode::OK);
+    let (saad, _) =
+        crate::client::set_up(&test, decided["setup_link"]["url"].as_str().unwrap(), "my own passphrase").await;
+    let me = saad.get("/api/v1/me").await.expect(StatusCode::OK);
     assert_eq!(me["agency"]["code"], "CP");
     assert_eq!(me["office_ids"], json!([wakra]));
     assert_eq!(me["language"], "en");
+    assert_eq!(me["roles"], json!(["police_officer"]));
 });
 
 both_databases!(bad_users_are_refused_and_change_nothing, |test: TestApp| async move {
@@ -191,18 +197,17 @@ both_databases!(bad_users_are_refused_and_change_nothing, |test: TestApp| async 
     let count = |users: Value| users.as_array().unwrap().len();
     let before = count(admin.get("/api/v1/users").await.expect(StatusCode::OK));
     let wakra = vec![office(&test, "CP.WAKRA")];
-    admin.post("/api/v1/users", new_user("cp.saad", "too short", &["police_officer"], &wakra)).await.expect_error(
-        StatusCode::BAD_REQUEST,
-        "too_short",
-        Some("password"),
-    );
+    let mut nameless = new_user("cp.saad", &["police_officer"], &wakra);
+    nameless["display_name"] = json!("  ");
+    admin.post("/api/v1/users", nameless).await.expect_error(StatusCode::BAD_REQUEST, "required", Some("display_name"));
     // Roles of another kind of agency.
-    admin
-        .post("/api/v1/users", new_user("cp.saad", "a long enough password", &["caseworker"], &wakra))
-        .await
-        .expect_error(StatusCode::BAD_REQUEST, "unknown_value", Some("roles[0]"));
+    admin.post("/api/v1/users", new_user("cp.saad", &["caseworker"], &wakra)).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("roles[0]"),
+    );
     // Another agency, or an office of another agency.
-    let mut elsewhere = new_user("cp.saad", "a long enough password", &["police_officer"], &[]);
+    let mut elsewhere = new_user("cp.saad", &["police_officer"], &[]);
     elsewhere["agency_id"] = json!(agency(&test, "AMAN"));
     admin.post("/api/v1/users", elsewhere).await.expect_error(
         StatusCode::BAD_REQUEST,
@@ -210,29 +215,27 @@ both_databases!(bad_users_are_refused_and_change_nothing, |test: TestApp| async 
         Some("agency_id"),
     );
     admin
-        .post(
-            "/api/v1/users",
-            new_user("cp.saad", "a long enough password", &["police_officer"], &[office(&test, "AMAN.DESK")]),
-        )
+        .post("/api/v1/users", new_user("cp.saad", &["police_officer"], &[office(&test, "AMAN.DESK")]))
         .await
         .expect_error(StatusCode::BAD_REQUEST, "unknown_value", Some("office_ids[0]"));
     // A username taken.
-    admin
-        .post("/api/v1/users", new_user("cp.officer", "a long enough password", &["police_officer"], &wakra))
-        .await
-        .expect_error(StatusCode::BAD_REQUEST, "duplicate", Some("username"));
+    admin.post("/api/v1/users", new_user("cp.officer", &["police_officer"], &wakra)).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "duplicate",
+        Some("username"),
+    );
     assert_eq!(count(admin.get("/api/v1/users").await.expect(StatusCode::OK)), before);
-    Client::anonymous(&test)
-        .post("/api/v1/session", json!({ "username": "cp.saad", "password": "too short" }))
-        .await
-        .expect_error(StatusCode::UNAUTHORIZED, "sign_in_failed", None);
-    // A retry with the same idempotency key creates the user once.
-    let body = new_user("cp.saad", "a long enough password", &["police_officer"], &wakra);
+    // A retry with the same idempotency key creates the user once; the set-up link is
+    // shown to the first answer only (it is never stored for replays).
+    let body = new_user("cp.saad", &["analyst"], &wakra);
     let key = [("idempotency-key", "add-cp-saad")];
     let first = admin.post_with("/api/v1/users", body.clone(), &key).await.expect(StatusCode::CREATED);
+    assert!(first["setup_link"]["url"].is_string(), "{first}");
     let again = admin.post_with("/api/v1/users", body, &key).await;
     assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
-    assert_eq!(again.expect(StatusCode::CREATED)["id"], first["id"]);
+    let again = again.expect(StatusCode::CREATED);
+    assert_eq!(again["user"]["id"], first["user"]["id"]);
+    assert_eq!(again["setup_link"], Value::Null, "{again}");
     assert_eq!(count(admin.get("/api/v1/users").await.expect(StatusCode::OK)), before + 1);
 });
 

@@ -7,11 +7,12 @@ use serde_json::Value;
 use sila_app::testing::{PASSWORD, TestApp};
 use tower::ServiceExt;
 
-/// One signed-in user (or an anonymous client).
+/// One signed-in user (or an anonymous client), with the cookies a browser would keep.
 #[derive(Clone)]
 pub struct Client {
     router: Router,
-    cookie: Option<String>,
+    /// The `Cookie` header: `name=value` pairs.
+    cookies: Vec<String>,
     language: &'static str,
     address: Option<std::net::SocketAddr>,
 }
@@ -27,22 +28,49 @@ pub struct Answer {
 
 impl Client {
     pub fn anonymous(test: &TestApp) -> Client {
-        let router = sila_web::router(test.app.clone(), &sila_web::WebConfig::default()).expect("the router builds");
-        Client { router, cookie: None, language: "ar", address: None }
+        Client::with_config(test, &sila_web::WebConfig::default())
+    }
+
+    /// An anonymous client of a server with these settings.
+    pub fn with_config(test: &TestApp, config: &sila_web::WebConfig) -> Client {
+        let router = sila_web::router(test.app.clone(), config).expect("the router builds");
+        Client { router, cookies: Vec::new(), language: "ar", address: None }
     }
 
     /// Signs in as a seeded user.
     pub async fn sign_in(test: &TestApp, username: &str) -> Client {
-        let mut client = Client::anonymous(test);
+        Client::anonymous(test).signing_in(test, username).await
+    }
+
+    /// This client (its browser, with the cookies it holds) signs in as a seeded user;
+    /// the answer's cookies replace those of the same name.
+    pub async fn signing_in(&self, test: &TestApp, username: &str) -> Client {
         let code = test.totp_code(username);
-        let answer = client
+        let answer = self
             .post("/api/v1/session", serde_json::json!({ "username": username, "password": PASSWORD, "totp": code }))
             .await;
         assert_eq!(answer.status, StatusCode::CREATED, "sign-in of {username}: {}", answer.body);
         let cookie = answer.headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-        client.cookie = Some(cookie.split(';').next().unwrap().to_string());
-        client
+        self.keeping(&answer)
+    }
+
+    /// The same client, keeping the cookies `answer` set (as a browser does).
+    pub fn keeping(&self, answer: &Answer) -> Client {
+        let mut cookies = self.cookies.clone();
+        for set in answer.set_cookies() {
+            let name = set.split('=').next().unwrap_or_default().to_string();
+            cookies.retain(|held| held.split('=').next() != Some(name.as_str()));
+            if !set.ends_with('=') {
+                cookies.push(set);
+            }
+        }
+        Client { cookies, ..self.clone() }
+    }
+
+    /// The value of a cookie this client holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.iter().find_map(|held| held.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 
     /// The same client, connecting from `address` (as the server's connection info
@@ -51,9 +79,9 @@ impl Client {
         Client { address: Some(address.parse().unwrap()), ..self.clone() }
     }
 
-    /// A client presenting this cookie.
+    /// A client presenting this cookie (`name=value`) and no other.
     pub fn with_cookie(&self, cookie: &str) -> Client {
-        Client { cookie: Some(cookie.to_string()), ..self.clone() }
+        Client { cookies: vec![cookie.to_string()], ..self.clone() }
     }
 
     /// The same user, asking for answers in `language`.
@@ -73,10 +101,30 @@ impl Client {
         self.send("POST", path, Some(body), headers).await
     }
 
+    /// A form post, as a page sends it (`application/x-www-form-urlencoded`).
+    pub async fn send_form(&self, method: &str, path: &str, form: &str) -> Answer {
+        let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT_LANGUAGE, self.language);
+        if !self.cookies.is_empty() {
+            request = request.header(header::COOKIE, self.cookies.join("; "));
+        }
+        if let Some(address) = self.address {
+            request = request.extension(axum::extract::ConnectInfo(address));
+        }
+        let request = request
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap();
+        Answer { status, body: Value::Null, headers, bytes: bytes.to_vec() }
+    }
+
     pub async fn send(&self, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
         let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT_LANGUAGE, self.language);
-        if let Some(cookie) = &self.cookie {
-            request = request.header(header::COOKIE, cookie);
+        if !self.cookies.is_empty() {
+            request = request.header(header::COOKIE, self.cookies.join("; "));
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -100,6 +148,16 @@ impl Client {
 }
 
 impl Answer {
+    /// The `name=value` of every cookie the answer sets.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .map(|value| value.split(';').next().unwrap_or_default().trim().to_string())
+            .collect()
+    }
+
     /// Asserts the status, showing the body when it differs.
     pub fn expect(self, status: StatusCode) -> Value {
         assert_eq!(self.status, status, "unexpected answer: {}", self.body);
@@ -208,4 +266,32 @@ pub async fn consent(officer: &Client, case_id: &str, person_id: &str, agency_id
         )
         .await
         .expect(StatusCode::CREATED)
+}
+
+/// The token of a set-up link (`…/set-up?token=…`).
+pub fn link_token(url: &str) -> String {
+    url.split_once("token=").expect("a set-up link").1.to_string()
+}
+
+/// A new user's first use, through the API: the set-up link with a chosen password,
+/// then enrolment with a code of the new secret. Answers the signed-in client (with its
+/// session and recognised-device cookies) and the secret.
+pub async fn set_up(test: &TestApp, url: &str, password: &str) -> (Client, Vec<u8>) {
+    let anonymous = Client::anonymous(test);
+    let answer = anonymous
+        .post(
+            "/api/v1/setup",
+            serde_json::json!({ "token": link_token(url), "password": password, "password_repeat": password }),
+        )
+        .await;
+    let newcomer = anonymous.keeping(&answer);
+    let me = answer.expect(StatusCode::CREATED);
+    assert_eq!(me["totp_enrolment_required"], true, "{me}");
+    let enrolment = newcomer.post("/api/v1/me/totp", serde_json::json!({})).await.expect(StatusCode::OK);
+    let secret = sila_app::auth::totp::from_base32(enrolment["secret"].as_str().unwrap()).unwrap();
+    let code = sila_app::auth::totp::code_at(&secret, test.app.now().as_second());
+    let confirmed = newcomer.post("/api/v1/me/totp/confirm", serde_json::json!({ "code": code })).await;
+    let newcomer = newcomer.keeping(&confirmed);
+    confirmed.expect(StatusCode::NO_CONTENT);
+    (newcomer, secret)
 }

@@ -278,3 +278,116 @@ both_databases!(a_court_order_month_with_its_verified_report, |test: TestApp| as
         assert!(text.contains(expected), "{expected} missing from the PDF's text:\n{text}");
     }
 });
+
+/// A raw connection to the test database, as someone who copied it has.
+async fn raw_database(test: &TestApp) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let schema = test.schema.clone();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |connection, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                if let Some(schema) = schema {
+                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&test.url)
+        .await
+        .unwrap()
+}
+
+both_databases!(check_in_codes_are_kept_keyed_and_guesses_are_bounded, |test: TestApp| async move {
+    let counsellor = Client::sign_in(&test, "wifaq.counsellor").await;
+    let mother = person(&counsellor, "مريم", "خالد", "السليطي", "female", "1992-03-04").await;
+    let father = person(&counsellor, "فهد", "سعد", "الكبيسي", "male", "1988-07-21").await;
+    let child = person(&counsellor, "سارة", "فهد", "الكبيسي", "female", "2019-09-09").await;
+    let weekly = json!({ "rule": "FREQ=WEEKLY;BYDAY=FR", "starts_on": "2026-12-01", "ends_on": "2026-12-31",
+                         "start_time": "16:00", "end_time": "18:00", "gap_minutes": 15 });
+    let registered = counsellor
+        .post("/api/v1/court-orders", order(&mother, &father, &child, weekly))
+        .await
+        .expect(StatusCode::CREATED);
+    let visits: Vec<String> = registered["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|visit| visit["id"].as_str().unwrap().to_string())
+        .collect();
+    test.clock.advance(jiff::SignedDuration::from_hours(5 * 24 + 4));
+    let desk = Client::sign_in(&test, "wifaq.desk").await;
+    let texts = Arc::new(Texts::default());
+    test.app.set_text_sender(texts.clone());
+    desk.post(&format!("/api/v1/visits/{}/codes", visits[0]), json!({})).await.expect(StatusCode::OK);
+    let code = texts.code_for("+97455123456");
+
+    // Someone with a copy of the database cannot read the code back: six digits have
+    // only a million values, and not one of them hashes, unkeyed, to what is stored.
+    let pool = raw_database(&test).await;
+    let stored: Vec<(String, String)> = sqlx::query_as("SELECT party, code_hash FROM visit_codes WHERE visit_id = $1")
+        .bind(&visits[0])
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    for (party, hash) in &stored {
+        assert!(!hash.contains(&code));
+        use sha2::Digest;
+        let found = (0..1_000_000u32).any(|guess| {
+            let text = format!("sila-check-in:{}:{party}:{guess:06}", visits[0]);
+            sila_reports::court::hex(&sha2::Sha256::digest(text.as_bytes())) == *hash
+        });
+        assert!(!found, "the stored code of {party} is recovered without the key");
+    }
+
+    // Wrong codes are compared at most five times per visit, however fast they come.
+    let guesses = (0..50).map(|index| {
+        let desk = desk.clone();
+        let path = format!("/api/v1/visits/{}/events", visits[0]);
+        tokio::spawn(async move {
+            let guess = format!("{:06}", 100_000 + index);
+            let answer = desk.post(&path, json!({ "kind": "arrived", "code": guess })).await;
+            (answer.status, answer.body["error"]["code"].as_str().unwrap_or_default().to_string())
+        })
+    });
+    let mut compared = 0;
+    let mut refused = 0;
+    for guess in guesses {
+        let (status, code) = guess.await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        match code.as_str() {
+            "unknown_value" => compared += 1,
+            "attempts_exhausted" => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!((compared, refused), (5, 45));
+    // Past the limit even the right code is not compared: the desk checks the father in
+    // by sight.
+    desk.post(&format!("/api/v1/visits/{}/events", visits[0]), json!({ "kind": "arrived", "code": code }))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "attempts_exhausted", Some("code"));
+    desk.post(&format!("/api/v1/visits/{}/events", visits[0]), json!({ "kind": "arrived", "party": "visiting" }))
+        .await
+        .expect(StatusCode::CREATED);
+    // Another visit has its own count; a right code does not use one up.
+    desk.post(&format!("/api/v1/visits/{}/codes", visits[1]), json!({})).await.expect(StatusCode::OK);
+    for _ in 0..4 {
+        desk.post(&format!("/api/v1/visits/{}/events", visits[1]), json!({ "kind": "arrived", "code": "999999" }))
+            .await
+            .expect_error(StatusCode::BAD_REQUEST, "unknown_value", Some("code"));
+    }
+    let code = texts.code_for("+97455123456");
+    desk.post(&format!("/api/v1/visits/{}/events", visits[1]), json!({ "kind": "arrived", "code": code }))
+        .await
+        .expect(StatusCode::CREATED);
+    let failures: (i64,) = sqlx::query_as("SELECT check_in_failures FROM visits WHERE id = $1")
+        .bind(&visits[1])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failures.0, 4);
+});

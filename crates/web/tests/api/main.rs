@@ -1,6 +1,7 @@
 //! The HTTP API, in process through the router, on SQLite and on PostgreSQL: the
 //! acceptance walk of the referral loop, its rules, person matching, and bad input.
 
+mod accounts;
 mod admin;
 mod alerts;
 mod casework;

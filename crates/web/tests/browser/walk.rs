@@ -391,20 +391,28 @@ on_both_databases!(administrator_in_arabic, |browser: Browser| async move {
     submit(&browser, "office", "#added").await;
     assert!(browser.text_of("tbody").await.contains("RAYYAN"));
 
-    // A user with two-factor sign-in: a short password is refused first.
+    // A user: an administrator never types a password for someone else. A name with a
+    // space and no role are refused first, with what was typed kept.
     browser.goto("/admin/users").await;
-    browser.fill("#f-username", "cp.officer2").await;
+    browser.fill("#f-username", "cp officer2").await;
     browser.fill("#f-display_name", "الملازم هند السليطي").await;
-    browser.fill("#f-password", "short").await;
-    browser.click("input[name=\"roles\"][value=\"police_officer\"]").await;
-    submit(&browser, "user", "#f-password-error").await;
-    assert_eq!(browser.attr_of("#f-username", "value").await.as_deref(), Some("cp.officer2"));
+    submit(&browser, "user", ".error-summary").await;
+    assert!(browser.exists("#f-username-error").await && browser.exists("#f-roles-error").await);
+    assert_eq!(browser.attr_of("#f-display_name", "value").await.as_deref(), Some("الملازم هند السليطي"));
     check(&browser, &format!("{prefix}22-user-errors")).await;
-    browser.fill("#f-password", "a long enough passphrase").await;
+    browser.fill("#f-username", "cp.officer2").await;
+    browser.click("input[name=\"roles\"][value=\"police_officer\"]").await;
     let offices = browser.find_all("input[name=\"office_ids\"]").await;
     offices[0].click().await.expect("an office to tick");
-    submit(&browser, "user", "#added").await;
-    assert!(browser.text_of("tbody").await.contains("cp.officer2"));
+    submit(&browser, "user", "#notice").await;
+    // An officer reads case content: the role waits for the second administrator.
+    let listed = browser.text_of("tbody").await;
+    assert!(listed.contains("cp.officer2") && listed.contains("بانتظار الموافقة"), "{listed}");
+    check(&browser, &format!("{prefix}22b-user-waiting")).await;
+    // The administrator cannot approve their own request.
+    browser.goto("/admin/requests").await;
+    assert!(!browser.exists("form[id^=\"approve-\"]").await, "no approval of one's own request");
+    check(&browser, &format!("{prefix}22c-requests-own")).await;
 
     // A new protocol version between the police and Aman, started from the current one.
     browser.goto("/admin/protocols").await;
@@ -431,22 +439,91 @@ on_both_databases!(administrator_in_arabic, |browser: Browser| async move {
     assert_eq!(browser.text_of("h1").await, "غير مسموح");
     check(&browser, &format!("{prefix}24-admin-no-cases")).await;
 
-    // The new user signs in: the password, then enrolment in two-factor sign-in.
+    // The second administrator approves, and hands the one-time link to the new officer.
     sign_out(&browser).await;
-    browser.goto("/sign-in").await;
-    browser.fill("#f-username", "cp.officer2").await;
+    sign_in(&browser, "cp.admin2").await;
+    browser.goto("/admin/requests").await;
+    check(&browser, &format!("{prefix}24b-requests")).await;
+    follow(&browser, "form[id^=\"approve-\"] button[type=submit]", "#setup-link").await;
+    check(&browser, &format!("{prefix}24c-setup-link")).await;
+    let link = browser.text_of("#setup-link").await;
+    let path = link.split_once("/set-up").map(|(_, rest)| format!("/set-up{rest}")).expect("a set-up link");
+    sign_out(&browser).await;
+    first_use(&browser, &path, "cp.officer2", Lang::Ar, &format!("{prefix}25")).await;
+    assert_eq!(browser.current_path().await, "/intake");
+    // The link was used: it opens nothing again.
+    sign_out(&browser).await;
+    browser.goto(&path).await;
+    assert!(!browser.exists("#setup").await, "a used link shows no form");
+    check(&browser, &format!("{prefix}25d-link-used")).await;
+});
+
+/// A new user's first use in the browser, with bad input on the way: the set-up link,
+/// a password too short and then typed differently twice, the password, then the
+/// authenticator with a wrong code first.
+async fn first_use(browser: &Browser, path: &str, username: &str, lang: Lang, name: &str) {
+    browser.goto(path).await;
+    assert!(browser.text_of("#setup-lead").await.contains(username));
+    check(browser, &format!("{name}-setup")).await;
+    browser.fill("#f-password", "short").await;
+    browser.fill("#f-password_repeat", "other").await;
+    submit(browser, "setup", ".error-summary").await;
+    assert!(browser.exists("#f-password-error").await && browser.exists("#f-password_repeat-error").await);
+    let summary = browser.text_of(".error-summary").await;
+    assert!(summary.contains(lang.pick("كلمة المرور الجديدة", "New password")), "{summary}");
+    check(browser, &format!("{name}-setup-errors")).await;
     browser.fill("#f-password", "a long enough passphrase").await;
-    submit(&browser, "sign-in", "#enrol").await;
-    check(&browser, &format!("{prefix}25-enrol")).await;
+    browser.fill("#f-password_repeat", "a long enough passphrase, no").await;
+    submit(browser, "setup", "#f-password_repeat-error").await;
+    assert!(!browser.exists("#f-password-error").await);
+    browser.fill("#f-password", "a long enough passphrase").await;
+    browser.fill("#f-password_repeat", "a long enough passphrase").await;
+    submit(browser, "setup", "#enrol").await;
+    check(browser, &format!("{name}-enrol")).await;
     let secret = browser.text_of("main code").await;
     let secret = sila_app::auth::totp::from_base32(&secret).expect("the key shown is base32");
     let now = browser.test.app.now().as_second();
     browser.fill("#f-code", "000000").await;
-    submit(&browser, "enrol", "#f-code-error").await;
+    submit(browser, "enrol", "#f-code-error").await;
+    check(browser, &format!("{name}-enrol-error")).await;
     browser.fill("#f-code", &sila_app::auth::totp::code_at(&secret, now)).await;
-    submit(&browser, "enrol", "#sign-out").await;
-    assert_eq!(browser.current_path().await, "/intake");
-});
+    submit(browser, "enrol", "#sign-out").await;
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some(lang.code()));
+}
+
+/// The first use of an account in English (an operator added her on the server), then
+/// a change of her own password with a wrong current one first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_use_of_an_account_in_english() {
+    let browser = Browser::start_in(Backend::Sqlite, "en").await;
+    let input = sila_app::auth::UserInput {
+        username: "aman.desk2".into(),
+        display_name: "Maryam Al-Kuwari".into(),
+        roles: vec!["desk_coordinator".into()],
+        agency_id: browser.test.world.agency("AMAN").id.to_string(),
+        office_ids: vec![office_id(&browser, "AMAN.DESK")],
+        language: Some("en".into()),
+    };
+    let created = browser.test.app.create_user(None, &input).await.expect("the operator adds her");
+    let path = format!("/set-up?token={}", created.setup_link.expect("a set-up link").token);
+    first_use(&browser, &path, "aman.desk2", Lang::En, "en-30").await;
+    assert_eq!(browser.current_path().await, "/referrals/incoming");
+    // Her own password: the current one wrong first, then right.
+    browser.click("#account-password").await;
+    browser.wait_for("#password").await;
+    check(&browser, "en-31-password").await;
+    browser.fill("#f-current_password", "not my password").await;
+    browser.fill("#f-password", "another long passphrase").await;
+    browser.fill("#f-password_repeat", "another long passphrase").await;
+    submit(&browser, "password", "#f-current_password-error").await;
+    assert!(browser.text_of("#f-current_password-error").await.contains("not your current password"));
+    check(&browser, "en-32-password-error").await;
+    browser.fill("#f-current_password", "a long enough passphrase").await;
+    browser.fill("#f-password", "another long passphrase").await;
+    browser.fill("#f-password_repeat", "another long passphrase").await;
+    submit(&browser, "password", ".lead").await;
+    assert!(browser.text_of(".lead").await.contains("was changed"));
+}
 
 /// Every page of every role, in both languages, on the demo's cases: axe, raw keys,
 /// overflow at 768 px, screenshots (`sweep-<lang>-…`).
@@ -482,8 +559,19 @@ async fn sweep(lang: Lang) {
         ),
         ("aman.desk", vec!["/referrals/incoming", "referral", "/cases?assigned=all", "case"]),
         ("aman.caseworker", vec!["/cases?assigned=all", "case"]),
-        ("cp.auditor", vec!["/audit"]),
-        ("cp.admin", vec!["/admin/offices", "/admin/users", "/admin/protocols", "/admin/directory"]),
+        ("cp.auditor", vec!["/audit", "/alerts", "/account/password"]),
+        (
+            "cp.admin",
+            vec![
+                "/admin/offices",
+                "/admin/users",
+                "user",
+                "/admin/requests",
+                "/admin/protocols",
+                "/admin/directory",
+                "/alerts",
+            ],
+        ),
     ];
     for (user, paths) in pages {
         browser.test.clock.advance(SignedDuration::from_mins(2));
@@ -496,6 +584,7 @@ async fn sweep(lang: Lang) {
         let mut referral = String::new();
         for path in paths {
             let target = match path {
+                "user" => format!("/admin/users/{}", browser.test.world.actor("cp.officer").user.id),
                 "case" => case.clone(),
                 "referral" => referral.clone(),
                 other if other.starts_with("case/") => format!("{case}/{}", &other[5..]),
