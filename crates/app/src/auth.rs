@@ -235,16 +235,6 @@ async fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash)
 }
 
-/// Checks `password` against `hash`, spending the same time when there is no real hash.
-async fn password_matches(password: &str, hash: Option<&str>) -> bool {
-    match hash.filter(|hash| *hash != NO_PASSWORD) {
-        Some(hash) => verify_password(password, hash).await,
-        None => {
-            verify_password(password, dummy_hash().await).await;
-            false
-        }
-    }
-}
 
 pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
@@ -298,7 +288,7 @@ impl App {
                 return Err(error);
             }
         };
-        let verified = password_matches(&attempt.password, found.as_ref().map(|(_, hash)| hash.as_str())).await;
+        let verified = self.password_matches(&attempt.password, found.as_ref().map(|(_, hash)| hash.as_str())).await;
         let user = match found {
             Some((user, _)) if verified && !user.disabled => user,
             _ => return Err(self.refuse_sign_in(&audit).await),
@@ -394,6 +384,19 @@ impl App {
         }
         tx.commit().await?;
         Ok(Claimed { cleared_on_success: account_key })
+    }
+
+    /// Checks `password` against `hash`, spending the same time when there is no real
+    /// hash (an unknown username, an account without a password), and counts the check.
+    async fn password_matches(&self, password: &str, hash: Option<&str>) -> bool {
+        self.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match hash.filter(|hash| *hash != NO_PASSWORD) {
+            Some(hash) => verify_password(password, hash).await,
+            None => {
+                verify_password(password, dummy_hash().await).await;
+                false
+            }
+        }
     }
 
     /// Audits a refused sign-in and answers the one generic error.
@@ -666,7 +669,7 @@ impl App {
             return Err(error);
         }
         let stored = self.store.read().await?.user_for_sign_in(&actor.user.username).await?;
-        if !password_matches(current, stored.as_ref().map(|(_, hash)| hash.as_str())).await {
+        if !self.password_matches(current, stored.as_ref().map(|(_, hash)| hash.as_str())).await {
             let error = AppError::invalid("current_password", Problem::WrongPassword);
             self.audit_failure(&audit, &error).await;
             return Err(error);

@@ -179,6 +179,9 @@ pub struct App {
     /// Where messages to people outside Sila go (check-in codes to parents): the log
     /// sender unless the deployment (or a test) sets another.
     texts: Arc<std::sync::RwLock<Arc<dyn monitor::Sender>>>,
+    /// Passwords checked against a hash since start (real or dummy): what the sign-in
+    /// throttles bound, counted where the work is done.
+    password_checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl App {
@@ -200,6 +203,7 @@ impl App {
             root_cache: Default::default(),
             policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
             texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
+            password_checks: Default::default(),
         })
     }
 
@@ -223,6 +227,7 @@ impl App {
                 root_cache: Default::default(),
                 policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
                 texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
+                password_checks: Default::default(),
             },
             applied,
         ))
@@ -245,6 +250,11 @@ impl App {
 
     pub(crate) fn text_sender(&self) -> Arc<dyn monitor::Sender> {
         self.texts.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// How many passwords this process has checked against a hash (each an Argon2 run).
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The current instant of the application's clock.
