@@ -235,7 +235,6 @@ async fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash)
 }
 
-
 pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
