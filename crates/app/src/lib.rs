@@ -257,9 +257,12 @@ impl App {
         self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The current instant of the application's clock.
+    /// The current instant of the application's clock, truncated to the microsecond:
+    /// the one precision every stored instant, audit record and report has, so that an
+    /// instant read back compares equal to the one written.
     pub fn now(&self) -> Timestamp {
-        self.clock.now()
+        let now = self.clock.now();
+        Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
     }
 
     /// The settings.

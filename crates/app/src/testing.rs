@@ -24,8 +24,11 @@ pub enum Backend {
 /// The password of every seeded test user.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// The instant test clocks start at.
-pub const START: &str = "2026-11-29T08:00:00Z";
+/// The instant test clocks start at: with a fraction of a second down to the
+/// nanosecond, so that anything kept at another precision than the microsecond the
+/// application truncates to (a nanosecond in an audit entry, a second in a report)
+/// shows up as a difference in every test.
+pub const START: &str = "2026-11-29T08:00:00.123456789Z";
 
 /// The default PostgreSQL URL for tests.
 pub fn postgres_url() -> String {

@@ -61,7 +61,7 @@ both_databases!(deadlines_raise_each_alert_once_and_notify_without_content, |tes
         .await
         .expect(StatusCode::CREATED);
     let id = referral["id"].as_str().unwrap().to_string();
-    assert_eq!(referral["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
+    assert_eq!(referral["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00.123456Z");
     let app = &test.app;
     let inbox = async |username: &str| {
         let client = Client::sign_in(&test, username).await;

@@ -53,17 +53,17 @@ both_databases!(a_warm_handoff_counts_minutes_and_safe_contact_travels_with_cont
     test.clock.advance(SignedDuration::from_mins(3));
     let desk = Client::sign_in(&test, "aman.desk").await;
     let received = desk.post(&format!("{path}/received"), json!({})).await.expect(StatusCode::OK);
-    assert_eq!(received["received_at"], "2026-11-29T08:21:00Z");
+    assert_eq!(received["received_at"], "2026-11-29T08:21:00.123456Z");
     assert_eq!(received["intake_to_contact_minutes"], 21, "the minutes from her police intake");
 
     // The officer sees it: received, first contact made, in minutes.
     let seen = officer.get(&format!("/api/v1/referrals/{id}")).await.expect(StatusCode::OK);
     assert_eq!(seen["status"], "received");
-    assert_eq!(seen["deadlines"]["first_contact"]["reached_at"], "2026-11-29T08:21:00Z");
+    assert_eq!(seen["deadlines"]["first_contact"]["reached_at"], "2026-11-29T08:21:00.123456Z");
     let handoff = officer.get(&path).await.expect(StatusCode::OK);
     assert_eq!(
         (handoff["escorted_at"].as_str(), handoff["intake_to_contact_minutes"].as_i64()),
-        (Some("2026-11-29T08:18:00Z"), Some(21))
+        (Some("2026-11-29T08:18:00.123456Z"), Some(21))
     );
 
     // Safe contact: a channel through someone needs the someone.

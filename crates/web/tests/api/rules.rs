@@ -226,7 +226,7 @@ both_databases!(deadlines_come_from_the_protocol_in_force_when_referred, |test: 
         .post("/api/v1/referrals", referral(&first_case, &office(&test, "AMAN.DESK"), &["identity"]))
         .await
         .expect(StatusCode::CREATED);
-    assert_eq!(first["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
+    assert_eq!(first["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00.123456Z");
     // An administrator adds version 2 from tomorrow, with a 30-minute receipt deadline.
     let admin = Client::sign_in(&test, "cp.admin").await;
     let version = json!({
@@ -256,10 +256,10 @@ both_databases!(deadlines_come_from_the_protocol_in_force_when_referred, |test: 
         .await
         .expect(StatusCode::CREATED);
     assert_eq!(second["protocol_id"], created["id"]);
-    assert_eq!(second["deadlines"]["receive"]["due_at"], "2026-11-30T08:30:00Z");
+    assert_eq!(second["deadlines"]["receive"]["due_at"], "2026-11-30T08:30:00.123456Z");
     assert!(second["deadlines"].get("decide").is_none(), "version 2 sets no decision deadline");
     let again =
         officer.get(&format!("/api/v1/referrals/{}", first["id"].as_str().unwrap())).await.expect(StatusCode::OK);
-    assert_eq!(again["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
+    assert_eq!(again["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00.123456Z");
     assert_ne!(again["protocol_id"], created["id"]);
 });

@@ -292,7 +292,7 @@ both_databases!(break_glass_opens_for_an_hour_flags_the_audit_and_alerts_auditor
         .post(&format!("{path}/break-glass"), json!({ "reason": "بلاغ عاجل عن خطر على طفلة في هذه الأسرة الليلة" }))
         .await
         .expect(StatusCode::CREATED);
-    assert_eq!(grant["expires_at"], "2026-11-29T09:00:00Z");
+    assert_eq!(grant["expires_at"], "2026-11-29T09:00:00.123456Z");
     supervisor.get(&path).await.expect(StatusCode::OK);
     // Every access under the grant is flagged; the auditors were alerted.
     let auditor = Client::sign_in(&test, "cp.auditor").await;

@@ -102,8 +102,8 @@ both_databases!(acceptance_walk_steps_1_2_4, |test: TestApp| async move {
     // High risk raises the priority, and the protocol's high-priority deadlines apply.
     assert_eq!(referral["priority"], "high");
     assert_eq!(referral["status"], "requested");
-    assert_eq!(referral["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00Z");
-    assert_eq!(referral["deadlines"]["first_contact"]["due_at"], "2026-11-30T08:00:00Z");
+    assert_eq!(referral["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00.123456Z");
+    assert_eq!(referral["deadlines"]["first_contact"]["due_at"], "2026-11-30T08:00:00.123456Z");
 
     // Step 2. The Aman desk sees it arrive with what was sent, and accepts it.
     test.clock.advance(jiff::SignedDuration::from_mins(10));
@@ -123,7 +123,7 @@ both_databases!(acceptance_walk_steps_1_2_4, |test: TestApp| async move {
         .await
         .expect(StatusCode::OK);
     let centre_case_id = accepted["referral"]["centre_case_id"].as_str().expect("a centre case").to_string();
-    assert_eq!(accepted["referral"]["deadlines"]["receive"]["reached_at"], "2026-11-29T08:10:00Z");
+    assert_eq!(accepted["referral"]["deadlines"]["receive"]["reached_at"], "2026-11-29T08:10:00.123456Z");
 
     // Step 4. The officer sees "accepted", with dates, and nothing more.
     let seen = officer.get(&format!("/api/v1/referrals/{referral_id}")).await.expect(StatusCode::OK);
@@ -170,7 +170,7 @@ both_databases!(acceptance_walk_steps_1_2_4, |test: TestApp| async move {
         .expect(StatusCode::OK);
     let seen = officer.get(&format!("/api/v1/referrals/{referral_id}")).await.expect(StatusCode::OK);
     assert_eq!(seen["status"], "in-progress");
-    assert_eq!(seen["deadlines"]["first_contact"]["reached_at"], "2026-11-29T11:10:00Z");
+    assert_eq!(seen["deadlines"]["first_contact"]["reached_at"], "2026-11-29T11:10:00.123456Z");
     let note = worker
         .post(
             &format!("/api/v1/cases/{centre_case_id}/notes"),
