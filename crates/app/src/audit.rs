@@ -36,6 +36,7 @@ impl Audit {
 
     fn record(&self, at: jiff::Timestamp, outcome: Outcome) -> AuditRecord {
         AuditRecord {
+            entry: Some(crate::new_uuid()),
             at,
             actor: self.actor,
             action: self.action.to_string(),

@@ -107,6 +107,8 @@ pub struct AppConfig {
     pub break_glass_duration: SignedDuration,
     /// The largest file a case accepts, in bytes.
     pub attachment_max_bytes: usize,
+    /// Where signed tree heads are witnessed outside the database.
+    pub witness: ledger::Witness,
 }
 
 impl Default for AppConfig {
@@ -117,6 +119,7 @@ impl Default for AppConfig {
             session_absolute: SignedDuration::from_hours(12),
             break_glass_duration: SignedDuration::from_hours(1),
             attachment_max_bytes: 4 * 1024 * 1024,
+            witness: ledger::Witness::default(),
         }
     }
 }

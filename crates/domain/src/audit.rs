@@ -10,7 +10,8 @@
 //! field means a new version byte, never a changed meaning of an old one.
 //!
 //! ```text
-//! "SILA" version:u8(=1)
+//! "SILA" version:u8 (1, or 2 with the entry's own id)
+//! [version 2: entry id, 16 bytes of UUID]
 //! at:i64 (microseconds since 1970-01-01T00:00:00Z, big-endian)
 //! actor: u8 (0 = none, 1 = present) [16 bytes of UUID]
 //! action: u16 length + UTF-8
@@ -163,6 +164,10 @@ impl Outcome {
 /// One audit record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
+    /// The entry's own id, drawn when it is appended (version 2): no two genuine
+    /// entries share one, so a byte-identical copy of an old entry — with its valid
+    /// MAC — is told from the original by verification. `None` in version-1 records.
+    pub entry: Option<Uuid>,
     /// When, to the microsecond.
     pub at: Timestamp,
     /// Who acted; `None` for the system itself or an unknown user at sign-in.
@@ -188,14 +193,23 @@ impl fmt::Display for DecodeError {
 }
 
 const MAGIC: &[u8; 4] = b"SILA";
-const VERSION: u8 = 1;
+/// Records without an entry id (written before it existed; still read and verified).
+const VERSION_1: u8 = 1;
+/// Records with an entry id.
+const VERSION_2: u8 = 2;
 
 impl AuditRecord {
     /// The canonical bytes of the record.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + 20 * self.subjects.len());
         out.extend_from_slice(MAGIC);
-        out.push(VERSION);
+        match self.entry {
+            Some(entry) => {
+                out.push(VERSION_2);
+                out.extend_from_slice(entry.as_bytes());
+            }
+            None => out.push(VERSION_1),
+        }
         let micros = self.at.as_microsecond();
         out.extend_from_slice(&micros.to_be_bytes());
         match self.actor {
@@ -229,9 +243,11 @@ impl AuditRecord {
         if reader.take(4)? != MAGIC {
             return Err(DecodeError("wrong magic"));
         }
-        if reader.take(1)?[0] != VERSION {
-            return Err(DecodeError("unknown version"));
-        }
+        let entry = match reader.take(1)?[0] {
+            VERSION_1 => None,
+            VERSION_2 => Some(Uuid::from_bytes(reader.array()?)),
+            _ => return Err(DecodeError("unknown version")),
+        };
         let micros = i64::from_be_bytes(reader.array()?);
         let at = Timestamp::from_microsecond(micros).map_err(|_| DecodeError("time out of range"))?;
         let actor = match reader.take(1)?[0] {
@@ -256,7 +272,7 @@ impl AuditRecord {
         if reader.at != bytes.len() {
             return Err(DecodeError("trailing bytes"));
         }
-        Ok(AuditRecord { at, actor, action, subjects, outcome, details })
+        Ok(AuditRecord { entry, at, actor, action, subjects, outcome, details })
     }
 }
 
@@ -308,6 +324,7 @@ mod tests {
 
     fn golden_record() -> AuditRecord {
         AuditRecord {
+            entry: None,
             at: "2026-11-29T08:15:30.123456Z".parse().unwrap(),
             actor: Some(UserId::from_uuid(Uuid::from_u128(0x0193_8a5e_7c4e_7d2a_9b1f_0c3d_4e5f_6a7b))),
             action: "referral.transition".into(),
@@ -357,6 +374,7 @@ mod tests {
     #[test]
     fn golden_vector_denied_without_actor() {
         let record = AuditRecord {
+            entry: None,
             at: Timestamp::UNIX_EPOCH,
             actor: None,
             action: "session.create".into(),
@@ -377,6 +395,22 @@ mod tests {
             "0000",
         );
         assert_eq!(hex(&record.encode()), expected);
+    }
+
+    /// Version 2: the entry's own id after the version byte; the rest as version 1.
+    #[test]
+    fn golden_vector_with_an_entry_id() {
+        let record =
+            AuditRecord { entry: Some(Uuid::from_u128(0x0193_8a5e_7c4e_7d2a_8000_0000_0000_0042)), ..golden_record() };
+        let bytes = record.encode();
+        let version_1 = golden_record().encode();
+        assert_eq!(hex(&bytes[..5]), "53494c4102");
+        assert_eq!(hex(&bytes[5..21]), "01938a5e7c4e7d2a8000000000000042");
+        assert_eq!(bytes[21..], version_1[5..], "after the id, the same bytes as version 1");
+        let decoded = AuditRecord::decode(&bytes).unwrap();
+        assert_eq!(decoded.entry, record.entry);
+        assert_eq!(decoded.encode(), bytes, "decoding and encoding again gives the same bytes");
+        assert_eq!(AuditRecord::decode(&version_1).unwrap().entry, None, "version 1 still reads");
     }
 
     #[test]
@@ -402,6 +436,7 @@ mod tests {
     proptest! {
         #[test]
         fn encode_then_decode_is_identity(
+            entry in proptest::option::of(any::<u128>()),
             micros in -1_000_000_000_000_000i64..4_000_000_000_000_000,
             actor in proptest::option::of(any::<u128>()),
             action in "[a-z_.]{1,30}",
@@ -416,6 +451,7 @@ mod tests {
             subjects.sort_by(|left, right| (left.kind.code(), left.id).cmp(&(right.kind.code(), right.id)));
             subjects.dedup();
             let record = AuditRecord {
+                entry: entry.map(Uuid::from_u128),
                 at: Timestamp::from_microsecond(micros).unwrap(),
                 actor: actor.map(|id| UserId::from_uuid(Uuid::from_u128(id))),
                 action,

@@ -135,8 +135,20 @@ enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute the whole audit log; exit non-zero and say where, if it was altered.
-    Verify,
+    /// Recompute the whole audit log, read-only; exit non-zero and say where, if it was
+    /// altered, copied into, or cut short of a head witnessed outside the database.
+    Verify {
+        /// Verify with the published public key alone (hex, as `GET
+        /// /api/v1/audit/public-key` gives it): the tree and every signed head, without
+        /// the key files; each entry's MAC needs the MAC key and is not checked.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// A head kept elsewhere to check the log against: a witness file, one head, or
+        /// a court report whose tree head it takes. The keys directory's witness file is
+        /// checked too when there is one.
+        #[arg(long)]
+        head: Option<PathBuf>,
+    },
     /// Prove offline that a court report (its JSON form) is as the centre issued it:
     /// its content, the audit entries it rests on, and the signed tree head. Needs no
     /// database.
@@ -319,8 +331,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Init { keys: dir } => {
             let dir = dir.unwrap_or(config.keys_dir);
-            keys::init(&dir)?;
-            println!("created master.key and audit.key in {}; back them up apart from the database", dir.display());
+            let created = keys::init(&dir)?;
+            let names: Vec<String> = created
+                .iter()
+                .filter_map(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+                .collect();
+            println!("created {} in {}; back them up apart from the database", names.join(", "), dir.display());
             Ok(())
         }
         Command::Keys { command: KeysCommand::Rotate, database, keys: dir } => {
@@ -334,24 +350,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command: AuditCommand::VerifyReport { file, public_key }, .. } => {
             verify_report(&file, public_key.as_deref())
         }
-        Command::Audit { command: AuditCommand::Verify, database, keys: dir } => {
+        Command::Audit { command: AuditCommand::Verify { public_key, head }, database, keys: dir } => {
             apply_overrides(&mut config, database, None);
             if let Some(dir) = dir {
                 config.keys_dir = dir;
             }
             config.check()?;
-            let app = open(&config, false).await?;
-            let report = app.verify_audit_log().await?;
-            match report.first_problem {
-                None => {
-                    println!(
-                        "audit log intact: {} entries in the tree, {} signed tree heads checked, {} pending",
-                        report.tree_size, report.heads_checked, report.pending
-                    );
-                    Ok(())
-                }
-                Some(problem) => bail!("audit log altered: {problem}"),
-            }
+            verify_audit(&config, public_key.as_deref(), head.as_deref()).await
         }
         Command::Case { command: CaseCommand::Shred { reference }, database, keys: dir } => {
             apply_overrides(&mut config, database, None);
@@ -365,6 +370,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("the content of {reference} is shredded; its audit entries remain");
             Ok(())
         }
+    }
+}
+
+/// `sila audit verify`: with the key files (every MAC too) or with the public key alone,
+/// against the witness file and any head given; signs nothing, writes nothing.
+async fn verify_audit(config: &Config, public_key: Option<&str>, head: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let mut witnessed = Vec::new();
+    let mut sources = Vec::new();
+    let witness = config.witness_file().filter(|path| path.exists());
+    for path in witness.iter().map(PathBuf::as_path).chain(head) {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let heads = sila_app::ledger::read_witnessed_heads(&text)
+            .map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))?;
+        sources.push(format!("{} ({} heads)", path.display(), heads.len()));
+        witnessed.extend(heads);
+    }
+    let report = match public_key {
+        Some(text) => {
+            let key: [u8; 32] = sila_reports::court::unhex(text.trim())
+                .and_then(|bytes| bytes.try_into().ok())
+                .context("--public-key is not 64 hex digits")?;
+            let reader = sila_app::ledger::AuditLogReader::open(&config.database_url(), None).await?;
+            let report = reader.verify(&key, &witnessed).await;
+            reader.close().await;
+            report?
+        }
+        None => open(config, false).await?.verify_audit_log_against(&witnessed).await?,
+    };
+    match report.first_problem {
+        None => {
+            println!(
+                "audit log intact: {} entries in the tree, {} signed tree heads checked, {} witnessed heads checked{}, {} pending",
+                report.tree_size,
+                report.heads_checked,
+                report.witnessed_checked,
+                if sources.is_empty() { String::new() } else { format!(" (from {})", sources.join(", ")) },
+                report.pending
+            );
+            if !report.macs_checked {
+                println!("entry MACs not checked: they need the MAC key (audit-mac.key)");
+            }
+            Ok(())
+        }
+        Some(problem) => bail!("audit log altered: {problem}"),
     }
 }
 

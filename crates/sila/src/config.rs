@@ -44,6 +44,11 @@ pub struct Config {
     pub monitor_seconds: u64,
     /// Minutes a break-glass access lasts.
     pub break_glass_minutes: i64,
+    /// The file each signed tree head of the audit log is appended to, out of the
+    /// database writer's reach; `audit-heads.log` in the keys directory by default.
+    pub witness_file: Option<std::path::PathBuf>,
+    /// A syslog socket (`/dev/log`) each signed tree head is also sent to.
+    pub witness_syslog: Option<std::path::PathBuf>,
 }
 
 /// A risk checklist as written in its TOML file.
@@ -100,6 +105,8 @@ impl Default for Config {
             tree_head_seconds: 10,
             monitor_seconds: 60,
             break_glass_minutes: 60,
+            witness_file: None,
+            witness_syslog: None,
         }
     }
 }
@@ -166,6 +173,12 @@ impl Config {
         Ok(())
     }
 
+    /// The witness file: as configured, else `audit-heads.log` in the keys directory
+    /// when there is one (keys given in the environment may have none).
+    pub fn witness_file(&self) -> Option<std::path::PathBuf> {
+        self.witness_file.clone().or_else(|| self.keys_dir.is_dir().then(|| crate::keys::witness_file(&self.keys_dir)))
+    }
+
     /// Whether cookies are `Secure` (and HSTS is sent): as configured, else exactly when
     /// the public address is `https`.
     pub fn secure_cookies(&self) -> bool {
@@ -194,6 +207,7 @@ impl Config {
             session_idle: jiff_minutes(self.session_idle_minutes),
             session_absolute: jiff_minutes(self.session_absolute_hours * 60),
             break_glass_duration: jiff_minutes(self.break_glass_minutes),
+            witness: sila_app::ledger::Witness { file: self.witness_file(), syslog: self.witness_syslog.clone() },
             ..sila_app::AppConfig::default()
         };
         if let Some(path) = &self.risk_instrument {

@@ -1,9 +1,11 @@
 //! The key files: `master.key` (the master keys that wrap data keys, one per line in
-//! hexadecimal, the current one first) and `audit.key` (the seed of the Ed25519 audit
-//! key), in a directory of their own, readable by the server's user only. The
-//! environment (`SILA_MASTER_KEY`, comma-separated; `SILA_AUDIT_KEY`) overrides the
-//! files. Keys never enter the database, so a copy of the database alone reveals no
-//! case content.
+//! hexadecimal, the current one first), `audit.key` (the seed of the Ed25519 key that
+//! signs the audit log's tree heads) and `audit-mac.key` (the separate key that seals
+//! each audit entry), in a directory of their own, readable by the server's user only;
+//! beside them the witness file of signed tree heads (`audit-heads.log`). The
+//! environment (`SILA_MASTER_KEY`, comma-separated; `SILA_AUDIT_KEY`;
+//! `SILA_AUDIT_MAC_KEY`) overrides the files. Keys never enter the database, so a copy
+//! of the database alone reveals no case content.
 
 use std::fs;
 use std::io::Write;
@@ -26,6 +28,15 @@ fn master_file(dir: &Path) -> PathBuf {
 
 fn audit_file(dir: &Path) -> PathBuf {
     dir.join("audit.key")
+}
+
+fn audit_mac_file(dir: &Path) -> PathBuf {
+    dir.join("audit-mac.key")
+}
+
+/// The witness file of signed tree heads in the keys directory.
+pub fn witness_file(dir: &Path) -> PathBuf {
+    dir.join("audit-heads.log")
 }
 
 /// Refuses a key file (or its directory) that someone other than the server's user
@@ -86,15 +97,36 @@ pub fn load(dir: &Path) -> anyhow::Result<Keys> {
                 .with_context(|| format!("reading {} (create the keys with `sila init`)", audit_file(dir).display()))?
         }
     };
-    let audit = AuditKey::from_hex(&audit_text).context("the audit key is not 64 hex digits")?;
+    let mac_text = match std::env::var("SILA_AUDIT_MAC_KEY") {
+        Ok(text) => text,
+        Err(_) => {
+            let path = audit_mac_file(dir);
+            if !path.exists() {
+                bail!(
+                    "{} is missing: run `sila init --keys {}` to add it (existing keys are kept)",
+                    path.display(),
+                    dir.display()
+                );
+            }
+            check_private(&path)?;
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+    };
+    let audit = AuditKey::from_hex(&audit_text, &mac_text).context("an audit key is not 64 hex digits")?;
     Ok(Keys { master: MasterKeys::new(current, master), audit })
 }
 
-/// Creates the key directory (0700) and its files (0600); refuses to replace existing
-/// keys (losing the master key loses every case's content).
-pub fn init(dir: &Path) -> anyhow::Result<()> {
-    if master_file(dir).exists() || audit_file(dir).exists() {
+/// Creates the key directory (0700) and the key files it lacks (0600); never replaces an
+/// existing key (losing the master key loses every case's content), and refuses when
+/// every key is there already. Answers the files created.
+pub fn init(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> =
+        [master_file(dir), audit_file(dir), audit_mac_file(dir)].into_iter().filter(|path| !path.exists()).collect();
+    if missing.is_empty() {
         bail!("keys already exist in {}; they are never overwritten", dir.display());
+    }
+    if master_file(dir).exists() != audit_file(dir).exists() {
+        bail!("{} holds one of master.key and audit.key without the other; restore it from its backup", dir.display());
     }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
@@ -111,9 +143,18 @@ pub fn init(dir: &Path) -> anyhow::Result<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .with_context(|| format!("making {} private", dir.display()))?;
     }
-    write_secret(&master_file(dir), &MasterKey::generate().to_hex())?;
-    write_secret(&audit_file(dir), &AuditKey::generate().to_hex())?;
-    Ok(())
+    let fresh = AuditKey::generate();
+    for path in &missing {
+        let text = if *path == master_file(dir) {
+            MasterKey::generate().to_hex()
+        } else if *path == audit_file(dir) {
+            fresh.to_hex()
+        } else {
+            fresh.mac_key_hex()
+        };
+        write_secret(path, &text)?;
+    }
+    Ok(missing)
 }
 
 /// Writes the master keys, current first (atomically: a temporary file renamed over).
@@ -149,9 +190,15 @@ mod tests {
     fn init_writes_keys_that_load_and_refuses_to_overwrite() {
         let dir = std::env::temp_dir().join(format!("sila-keys-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        init(&dir).unwrap();
+        assert_eq!(init(&dir).unwrap().len(), 3);
         let keys = load(&dir).unwrap();
         assert!(init(&dir).is_err());
+        // A keys directory from before the separate MAC key gets it added, nothing else.
+        let mac = audit_mac_file(&dir);
+        fs::remove_file(&mac).unwrap();
+        assert!(format!("{:#}", load(&dir).err().unwrap()).contains("sila init"));
+        assert_eq!(init(&dir).unwrap(), vec![mac]);
+        assert_eq!(load(&dir).unwrap().audit.public_key(), keys.audit.public_key(), "the signing key is kept");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

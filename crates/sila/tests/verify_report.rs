@@ -104,6 +104,22 @@ both_databases!(a_report_verifies_offline_and_fails_after_one_byte_changes, |tes
     let (ok, said) = verify(&file, Some(&"ab".repeat(32)));
     assert!(!ok && said.contains("another key"), "{said}");
 
+    // The head printed on the report is a witness of the log: `sila audit verify` checks
+    // the database against it with the public key alone.
+    let database = match &test.schema {
+        None => test.url.clone(),
+        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", test.url),
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_sila"))
+        .args(["audit", "verify", "--database", &database, "--public-key", &key, "--head"])
+        .arg(&file)
+        .env("SILA_KEYS_DIR", dir.join("no-keys-here"))
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("1 witnessed heads checked") && said.contains("MACs not checked"), "{said}");
+
     // One byte of the content: a digit of the decision number.
     let at = bytes.windows(7).position(|window| window == b"2026/77").unwrap();
     let mut altered = bytes.clone();

@@ -41,8 +41,8 @@ impl Tx {
     pub async fn append_audit(&mut self, record: &AuditRecord, mac: &[u8]) -> Result<i64, StoreError> {
         let bytes = record.encode();
         let row = sqlx::query(
-            "INSERT INTO audit_entries (at, actor_id, action, outcome, record, mac) VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING id",
+            "INSERT INTO audit_entries (at, actor_id, action, outcome, record, mac, entry_uuid)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(micros(record.at))
         .bind(opt_id_text(record.actor))
@@ -50,6 +50,7 @@ impl Tx {
         .bind(record.outcome.encoded())
         .bind(bytes)
         .bind(mac.to_vec())
+        .bind(record.entry.map(|entry| entry.hyphenated().to_string()))
         .fetch_one(&mut *self.transaction)
         .await?;
         let id = Columns::new(&row, "audit_entries").int("id")?;
@@ -151,6 +152,8 @@ pub struct RawAuditRow {
     pub action: String,
     /// Outcome column.
     pub outcome: String,
+    /// The entry-id column (version-2 records).
+    pub entry_uuid: Option<String>,
 }
 
 /// A signed tree head as stored.
@@ -175,8 +178,10 @@ impl Tx {
     /// each index is given once; an entry whose transaction commits later than a larger
     /// id simply gets the next index then.
     ///
-    /// `genuine` checks an entry's MAC: an entry that fails it (inserted behind the
-    /// server's back) is never given a place in the tree, and verification reports it.
+    /// `genuine` checks an entry's MAC and that its entry-id column is its record's: an
+    /// entry that fails (inserted behind the server's back) is never given a place in
+    /// the tree, and verification reports it. Neither is a second entry with the id of
+    /// one already in the tree (a copy of an old entry, MAC and all).
     pub async fn sequence_audit(&mut self, limit: i64, genuine: &MacCheck) -> Result<i64, StoreError> {
         if self.dialect == crate::Dialect::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -185,17 +190,32 @@ impl Tx {
                 .await?;
         }
         let mut next = self.audit_tree_size().await?;
-        let rows =
-            sqlx::query("SELECT id, record, mac FROM audit_entries WHERE leaf_index IS NULL ORDER BY id LIMIT $1")
-                .bind(limit)
-                .fetch_all(&mut *self.transaction)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, record, mac, entry_uuid FROM audit_entries WHERE leaf_index IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *self.transaction)
+        .await?;
         for row in &rows {
             let columns = Columns::new(row, "audit_entries");
             let record = columns.bytes("record")?;
-            if !genuine(&record, columns.opt_bytes("mac")?.as_deref()) {
+            let entry_uuid = columns.opt_text("entry_uuid")?;
+            if !genuine(&record, columns.opt_bytes("mac")?.as_deref(), entry_uuid.as_deref()) {
                 tracing::error!(entry = columns.int("id")?, "audit entry with a wrong MAC left out of the tree");
                 continue;
+            }
+            if let Some(entry_uuid) = &entry_uuid {
+                let sequenced = sqlx::query(
+                    "SELECT id FROM audit_entries WHERE entry_uuid = $1 AND id <> $2 AND leaf_index IS NOT NULL",
+                )
+                .bind(entry_uuid)
+                .bind(columns.int("id")?)
+                .fetch_optional(&mut *self.transaction)
+                .await?;
+                if sequenced.is_some() {
+                    tracing::error!(entry = columns.int("id")?, "a copy of an audit entry left out of the tree");
+                    continue;
+                }
             }
             let leaf = sila_domain::merkle::leaf_hash(&record);
             sqlx::query("UPDATE audit_entries SET leaf_index = $1, leaf_hash = $2 WHERE id = $3")
@@ -247,7 +267,7 @@ impl Tx {
     /// A batch of sequenced raw rows in tree order, after leaf index `after`.
     pub async fn audit_raw_rows(&mut self, after: i64, limit: i64) -> Result<Vec<RawAuditRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome FROM audit_entries
+            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome, entry_uuid FROM audit_entries
              WHERE leaf_index > $1 ORDER BY leaf_index LIMIT $2",
         )
         .bind(after)
@@ -260,7 +280,7 @@ impl Tx {
     /// The entries not (yet) in the tree, in append order.
     pub async fn audit_unsequenced_rows(&mut self, limit: i64) -> Result<Vec<RawAuditRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome FROM audit_entries
+            "SELECT id, leaf_index, leaf_hash, mac, record, at, actor_id, action, outcome, entry_uuid FROM audit_entries
              WHERE leaf_index IS NULL ORDER BY id LIMIT $1",
         )
         .bind(limit)
@@ -304,6 +324,7 @@ fn raw_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<RawAuditRow>, StoreError> 
                     actor_id: columns.opt_text("actor_id")?,
                     action: columns.text("action")?,
                     outcome: columns.text("outcome")?,
+                    entry_uuid: columns.opt_text("entry_uuid")?,
                 })
             })
             .collect()
@@ -362,8 +383,8 @@ impl Tx {
     }
 }
 
-/// Checks an entry's MAC: `(record, stored MAC) → genuine?`.
-pub type MacCheck = dyn Fn(&[u8], Option<&[u8]>) -> bool + Send + Sync;
+/// Checks an entry: `(record, stored MAC, stored entry id) → genuine?`.
+pub type MacCheck = dyn Fn(&[u8], Option<&[u8]>, Option<&str>) -> bool + Send + Sync;
 
 /// Arbitrary constant naming the audit sequencer's lock on PostgreSQL.
 const SEQUENCER_LOCK: i64 = 0x5157_4c41_0002;

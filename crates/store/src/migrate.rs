@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0007_sign_in_hardening.sql"),
         include_str!("../../../migrations/postgres/0007_sign_in_hardening.sql"),
     ),
+    (
+        8,
+        "audit_entry_ids",
+        include_str!("../../../migrations/sqlite/0008_audit_entry_ids.sql"),
+        include_str!("../../../migrations/postgres/0008_audit_entry_ids.sql"),
+    ),
 ];
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it
