@@ -85,7 +85,8 @@ impl From<AuditEntry> for AuditView {
 impl App {
     /// Audit entries about a record (`subject`, any record id) or by a user (`actor`),
     /// within a time window, oldest first: "who looked at this woman's file, and when".
-    /// Auditors only; the reading is itself audited.
+    /// Auditors only, and only what their agency may see: entries by its staff, and
+    /// entries about the records it holds; the reading is itself audited.
     pub async fn audit_entries(&self, actor: &Actor, query: &AuditQuery<'_>) -> Result<Vec<AuditView>, AppError> {
         use sila_domain::time::{WindowEnd, parse_window_end};
         fn given(text: Option<&str>) -> Option<&str> {
@@ -98,7 +99,13 @@ impl App {
             {
                 return Err(AppError::Forbidden);
             }
-            let mut filter = sila_store::AuditFilter { limit: query.limit.unwrap_or(100), ..Default::default() };
+            // An auditor reads the entries of their agency's staff and those about records
+            // their agency holds (naming another agency's actor on those), nothing else.
+            let mut filter = sila_store::AuditFilter {
+                limit: query.limit.unwrap_or(100),
+                agency: Some(actor.agency.id),
+                ..Default::default()
+            };
             if !(1..=1000).contains(&filter.limit) {
                 return Err(AppError::invalid("limit", sila_domain::Problem::UnknownValue));
             }

@@ -172,6 +172,9 @@ impl App {
                     Resource::Consultation(consultation.id, consultation.agency_id, consultation.recorded_by);
                 if self.verdict(actor, Action::ReadConsultation, resource).allowed {
                     audit.subject(SubjectKind::Consultation, consultation.id);
+                    if let Some(person) = consultation.person_id {
+                        audit.subject(SubjectKind::Person, person);
+                    }
                     items.push(consultation);
                 }
             }

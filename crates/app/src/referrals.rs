@@ -350,6 +350,13 @@ impl App {
                 if self.verdict(actor, Action::ReadReferral, related.resource(&referral)).allowed {
                     audit.subject(SubjectKind::Referral, referral.id);
                     let side = side_of(actor, &referral);
+                    // The receiver's rows carry the packet's persons: the entry names
+                    // each, so "who looked at her" finds the desk's list too.
+                    if side == Side::Receiver {
+                        for person in referral.packet.iter().flat_map(|packet| &packet.persons) {
+                            audit.subject(SubjectKind::Person, person.person_id);
+                        }
+                    }
                     items.push(ReferralView::new(referral, side));
                 }
             }

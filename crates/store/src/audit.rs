@@ -21,6 +21,11 @@ pub struct AuditFilter {
     pub to: Option<jiff::Timestamp>,
     /// At most this many entries.
     pub limit: i64,
+    /// Only entries this agency may see: those whose actor is on its staff, or that
+    /// name a record it holds (its cases, the persons it registered or received, the
+    /// referrals it sent or received, its users, offices, protocols, court orders and
+    /// their visits, consultations and activities).
+    pub agency: Option<sila_domain::ids::AgencyId>,
 }
 
 /// A stored audit entry: its position in the log and its record.
@@ -92,6 +97,31 @@ impl Tx {
         if filter.to.is_some() {
             clauses.push(format!("audit_entries.at < {}", next()));
         }
+        if filter.agency.is_some() {
+            let agency = next();
+            clauses.push(format!(
+                "(audit_entries.actor_id IN (SELECT id FROM users WHERE agency_id = {agency})
+                  OR EXISTS (SELECT 1 FROM audit_subjects held WHERE held.entry_id = audit_entries.id AND (
+                     (held.kind = 'case' AND held.subject_id IN (SELECT id FROM cases WHERE agency_id = {agency}))
+                  OR (held.kind = 'person' AND (held.subject_id IN (SELECT id FROM persons WHERE registered_by_agency_id = {agency})
+                      OR held.subject_id IN (SELECT person_id FROM person_access WHERE agency_id = {agency})))
+                  OR (held.kind = 'referral' AND held.subject_id IN
+                      (SELECT id FROM referrals WHERE from_agency_id = {agency} OR to_agency_id = {agency}))
+                  OR (held.kind = 'user' AND held.subject_id IN (SELECT id FROM users WHERE agency_id = {agency}))
+                  OR (held.kind = 'office' AND held.subject_id IN (SELECT id FROM offices WHERE agency_id = {agency}))
+                  OR (held.kind = 'agency' AND held.subject_id = {agency})
+                  OR (held.kind = 'protocol' AND held.subject_id IN
+                      (SELECT id FROM protocols WHERE agency_a_id = {agency} OR agency_b_id = {agency}))
+                  OR (held.kind = 'court_order' AND held.subject_id IN
+                      (SELECT court_orders.id FROM court_orders JOIN cases ON cases.id = court_orders.case_id
+                       WHERE cases.agency_id = {agency}))
+                  OR (held.kind = 'visit' AND held.subject_id IN
+                      (SELECT visits.id FROM visits JOIN court_orders ON court_orders.id = visits.order_id
+                       JOIN cases ON cases.id = court_orders.case_id WHERE cases.agency_id = {agency}))
+                  OR (held.kind = 'consultation' AND held.subject_id IN (SELECT id FROM consultations WHERE agency_id = {agency}))
+                  OR (held.kind = 'activity' AND held.subject_id IN (SELECT id FROM activities WHERE agency_id = {agency})))))"
+            ));
+        }
         let limit = next();
         let condition = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         // A record's or a user's history reads from its beginning; the whole log's from its end.
@@ -119,6 +149,9 @@ impl Tx {
         }
         if let Some(to) = filter.to {
             query = query.bind(micros(to));
+        }
+        if let Some(agency) = filter.agency {
+            query = query.bind(crate::codec::id_text(agency));
         }
         let rows = query.bind(filter.limit).fetch_all(&mut *self.transaction).await?;
         rows.iter().map(|row| entry_from(&Columns::new(row, "audit_entries"))).collect()

@@ -295,3 +295,55 @@ pub async fn set_up(test: &TestApp, url: &str, password: &str) -> (Client, Vec<u
     confirmed.expect(StatusCode::NO_CONTENT);
     (newcomer, secret)
 }
+
+/// A raw connection to the test database, as someone who copied it has.
+pub async fn raw_database(test: &TestApp) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let schema = test.schema.clone();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |connection, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                if let Some(schema) = schema {
+                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&test.url)
+        .await
+        .unwrap()
+}
+
+/// A police case with a woman and her child, her consent to Aman (identity, contact,
+/// summary, risk), referred to the Aman desk and accepted there. Answers (officer, desk,
+/// police case, woman, child, referral, centre case).
+pub async fn accepted_referral(test: &TestApp) -> (Client, Client, String, String, String, String, String) {
+    let officer = Client::sign_in(test, "cp.officer").await;
+    let (case, woman, child) = police_case(test, &officer, "domestic_violence").await;
+    let aman = agency(test, "AMAN");
+    consent(&officer, &case, &woman, &aman, &["identity", "contact", "summary", "risk"]).await;
+    let referral = officer
+        .post(
+            "/api/v1/referrals",
+            serde_json::json!({ "case_id": case, "to_office_id": office(test, "AMAN.DESK"), "reason": "تحتاج حماية",
+                                "priority": "standard", "data_classes": ["identity", "contact", "summary", "risk"] }),
+        )
+        .await
+        .expect(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let desk = Client::sign_in(test, "aman.desk").await;
+    let accepted = desk
+        .post(
+            &format!("/api/v1/referrals/{referral}/transitions"),
+            serde_json::json!({ "to": "accepted", "version": 1 }),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let centre = accepted["referral"]["centre_case_id"].as_str().unwrap().to_string();
+    (officer, desk, case, woman, child, referral, centre)
+}

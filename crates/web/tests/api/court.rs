@@ -279,27 +279,6 @@ both_databases!(a_court_order_month_with_its_verified_report, |test: TestApp| as
     }
 });
 
-/// A raw connection to the test database, as someone who copied it has.
-async fn raw_database(test: &TestApp) -> sqlx::AnyPool {
-    use sqlx::Executor;
-    sqlx::any::install_default_drivers();
-    let schema = test.schema.clone();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |connection, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(schema) = schema {
-                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&test.url)
-        .await
-        .unwrap()
-}
-
 both_databases!(check_in_codes_are_kept_keyed_and_guesses_are_bounded, |test: TestApp| async move {
     let counsellor = Client::sign_in(&test, "wifaq.counsellor").await;
     let mother = person(&counsellor, "مريم", "خالد", "السليطي", "female", "1992-03-04").await;
@@ -326,7 +305,7 @@ both_databases!(check_in_codes_are_kept_keyed_and_guesses_are_bounded, |test: Te
 
     // Someone with a copy of the database cannot read the code back: six digits have
     // only a million values, and not one of them hashes, unkeyed, to what is stored.
-    let pool = raw_database(&test).await;
+    let pool = crate::client::raw_database(&test).await;
     let stored: Vec<(String, String)> = sqlx::query_as("SELECT party, code_hash FROM visit_codes WHERE visit_id = $1")
         .bind(&visits[0])
         .fetch_all(&pool)

@@ -12,6 +12,7 @@ mod engagement;
 mod handoff;
 mod input;
 mod matching;
+mod records;
 mod rules;
 mod security;
 mod walk;
