@@ -87,6 +87,8 @@ pub enum Action {
     ReadConsultation,
     /// Record an awareness activity.
     RecordActivity,
+    /// Read the agency's activities with their raw attendance.
+    ReadActivities,
     /// Read the agency's counts (small cells suppressed).
     ReadStatistics,
 }
@@ -126,6 +128,7 @@ impl Action {
             Action::RecordConsultation => Act::RecordConsultation,
             Action::ReadConsultation => Act::ReadConsultation,
             Action::RecordActivity => Act::RecordActivity,
+            Action::ReadActivities => Act::ReadActivities,
             Action::ReadStatistics => Act::ReadStatistics,
         }
     }

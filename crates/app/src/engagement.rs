@@ -246,11 +246,23 @@ impl App {
         self.finish(tx, audit, context, result).await
     }
 
-    /// The agency's activities of a period (they hold no personal data).
+    /// The agency's activities of a period with their attendance, for its working roles
+    /// (analysts read only the suppressed counts); the reading is audited.
     pub async fn activities(&self, actor: &Actor, from: &str, to: &str) -> Result<Vec<Activity>, AppError> {
-        let (first, last) = period(from, to)?;
-        let mut tx = self.store.read().await?;
-        Ok(tx.activities(actor.agency.id, first, last).await?)
+        let (mut tx, mut audit) = self.begin(Some(actor), "activity.list").await?;
+        let result = async {
+            if self.authorize(&mut audit, actor, Action::ReadActivities, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let (first, last) = period(from, to)?;
+            let activities = tx.activities(actor.agency.id, first, last).await?;
+            for activity in &activities {
+                audit.subject(SubjectKind::Activity, activity.id);
+            }
+            Ok(activities)
+        }
+        .await;
+        self.finish(tx, audit, &RequestContext::default(), result).await
     }
 
     /// The period's counts for managers and analysts, small cells suppressed.

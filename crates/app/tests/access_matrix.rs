@@ -260,6 +260,7 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ("ReadAudit", Action::ReadAudit),
         ("RecordConsultation", Action::RecordConsultation),
         ("RecordActivity", Action::RecordActivity),
+        ("ReadActivities", Action::ReadActivities),
         ("ReadStatistics", Action::ReadStatistics),
     ] {
         rows.push((name.into(), "own_agency".into(), label(test.access(actor, action, Probe::Agency).await)));

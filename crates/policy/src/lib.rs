@@ -102,6 +102,8 @@ pub enum Act {
     ReadConsultation,
     /// Record an awareness activity.
     RecordActivity,
+    /// Read the agency's activities with their attendance, unsuppressed.
+    ReadActivities,
     /// Read the agency's counts.
     ReadStatistics,
 }
@@ -141,6 +143,7 @@ impl Act {
             Act::RecordConsultation => "RecordConsultation",
             Act::ReadConsultation => "ReadConsultation",
             Act::RecordActivity => "RecordActivity",
+            Act::ReadActivities => "ReadActivities",
             Act::ReadStatistics => "ReadStatistics",
         }
     }

@@ -982,3 +982,4 @@ audit-action-user-disable = تعطيل مستخدم
 audit-action-user-enable = تفعيل مستخدم
 audit-action-account_request-list = عرض موافقات الحسابات
 audit-action-account_request-decide = البت في موافقة حساب
+audit-action-activity-list = عرض أنشطة التوعية

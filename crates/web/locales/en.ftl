@@ -982,3 +982,4 @@ audit-action-user-disable = Disable a user
 audit-action-user-enable = Enable a user
 audit-action-account_request-list = List account approvals
 audit-action-account_request-decide = Decide an account approval
+audit-action-activity-list = Read the awareness activities

@@ -92,3 +92,29 @@ both_databases!(consultations_and_activities_are_recorded_and_counted, |test: Te
     assert_eq!(counts["activities_by_kind"], json!({ "workshop": "<5" }), "the police lecture is the police's");
     assert_eq!(counts["attendees"], json!({ "female/30_59": "40", "male/60_plus": "<5" }));
 });
+
+both_databases!(raw_activity_attendance_does_not_undo_the_suppression_for_an_analyst, |test: TestApp| async move {
+    let counsellor = Client::sign_in(&test, "wifaq.counsellor").await;
+    counsellor
+        .post(
+            "/api/v1/activities",
+            json!({ "kind": "workshop", "title": "الحوار الأسري", "audience": "أمهات", "place": "المركز",
+                    "held_on": "2026-11-20", "attendance": [{ "sex": "male", "age_group": "60_plus", "attendees": 2 }] }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let period = "from=2026-11-01&to=2026-11-30";
+    // The analyst reads the counts, where two attendees show as "<5"…
+    let analyst = Client::sign_in(&test, "wifaq.analyst").await;
+    let counts = analyst.get(&format!("/api/v1/stats/engagement?{period}")).await.expect(StatusCode::OK);
+    assert_eq!(counts["attendees"], json!({ "male/60_plus": "<5" }));
+    // …and not the list beside them that would say "2".
+    analyst.get(&format!("/api/v1/activities?{period}")).await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+    // The agency's working roles read it, and the reading is in the log.
+    let listed = counsellor.get(&format!("/api/v1/activities?{period}")).await.expect(StatusCode::OK);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let auditor = Client::sign_in(&test, "wifaq.auditor").await;
+    let counsellor_id = test.world.actor("wifaq.counsellor").user.id;
+    let trail = auditor.get(&format!("/api/v1/audit?actor={counsellor_id}")).await.expect(StatusCode::OK);
+    assert!(trail.as_array().unwrap().iter().any(|entry| entry["action"] == "activity.list"), "{trail}");
+});
