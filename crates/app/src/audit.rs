@@ -34,6 +34,15 @@ impl Audit {
         self.details.insert(key.to_string(), value.to_string());
     }
 
+    /// The record whose data key seals the stored answer of this write (for a retry with
+    /// the same idempotency key): the case it concerned, else its referral, its person,
+    /// its user — so that shredding a case takes its answers with it.
+    fn answer_owner(&self) -> Option<uuid::Uuid> {
+        [SubjectKind::Case, SubjectKind::Referral, SubjectKind::Person, SubjectKind::User]
+            .into_iter()
+            .find_map(|kind| self.subjects.iter().find(|subject| subject.kind == kind).map(|subject| subject.id))
+    }
+
     fn record(&self, at: jiff::Timestamp, outcome: Outcome) -> AuditRecord {
         AuditRecord {
             entry: Some(crate::new_uuid()),
@@ -172,7 +181,8 @@ impl App {
                 let record = audit.record(self.now(), Outcome::Ok);
                 tx.append_audit(&record, &self.audit_key.mac(&record.encode())).await?;
                 if let (Some(key), Some(actor)) = (&context.idempotency_key, audit.actor) {
-                    tx.mark_idempotency_committed(actor, key).await?;
+                    let owner = audit.answer_owner().unwrap_or(actor.as_uuid());
+                    tx.mark_idempotency_committed(actor, key, owner).await?;
                 }
                 tx.commit().await?;
                 Ok(value)

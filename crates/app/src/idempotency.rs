@@ -1,5 +1,7 @@
 //! Idempotency keys of write requests, claimed before the request runs and completed
-//! after (the use case itself marks the key committed inside its own transaction).
+//! after (the use case itself marks the key committed inside its own transaction, with
+//! the record whose data key will seal the answer). Answers are never kept in clear,
+//! and are forgotten after the retention (a day by default).
 
 use jiff::SignedDuration;
 use sila_store::{IdempotencyClaim, IdempotentResponse};
@@ -17,8 +19,10 @@ impl App {
     ) -> Result<IdempotencyClaim, AppError> {
         let now = self.now();
         let stale_before = now.checked_sub(SignedDuration::from_mins(1)).unwrap_or(now);
+        let expired_before = now.checked_sub(self.config.idempotency_retention).unwrap_or(now);
         let mut tx = self.store.write().await?;
-        let claim = tx.claim_idempotency_key(actor.user.id, key, request_hash, now, stale_before).await?;
+        let claim =
+            tx.claim_idempotency_key(actor.user.id, key, request_hash, now, stale_before, expired_before).await?;
         tx.commit().await?;
         Ok(claim)
     }
@@ -38,5 +42,18 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl App {
+    /// Forgets the idempotency keys (and sealed answers) older than the retention;
+    /// answers how many. Run by every server with the deadline monitor.
+    pub async fn purge_idempotency_keys(&self) -> Result<u64, AppError> {
+        let now = self.now();
+        let before = now.checked_sub(self.config.idempotency_retention).unwrap_or(now);
+        let mut tx = self.store.write().await?;
+        let purged = tx.purge_idempotency_keys(before).await?;
+        tx.commit().await?;
+        Ok(purged)
     }
 }

@@ -109,6 +109,8 @@ pub struct AppConfig {
     pub attachment_max_bytes: usize,
     /// Where signed tree heads are witnessed outside the database.
     pub witness: ledger::Witness,
+    /// How long an idempotency key (and its sealed answer) is kept.
+    pub idempotency_retention: SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -120,6 +122,7 @@ impl Default for AppConfig {
             break_glass_duration: SignedDuration::from_hours(1),
             attachment_max_bytes: 4 * 1024 * 1024,
             witness: ledger::Witness::default(),
+            idempotency_retention: SignedDuration::from_hours(24),
         }
     }
 }
@@ -130,6 +133,9 @@ impl AppConfig {
         self.risk_instrument.check()?;
         if self.session_idle <= SignedDuration::ZERO || self.session_absolute < self.session_idle {
             return Err("session timeouts must satisfy 0 < idle ≤ absolute".into());
+        }
+        if self.idempotency_retention < SignedDuration::from_mins(5) {
+            return Err("idempotency keys must be kept at least five minutes".into());
         }
         if self.break_glass_duration <= SignedDuration::ZERO
             || self.break_glass_duration > SignedDuration::from_hours(24)

@@ -32,14 +32,24 @@ impl App {
             }
             let now = self.now();
             tx.shred(case.id.as_uuid(), now).await?;
+            let mut owners = vec![case.id.as_uuid()];
             for referral in tx.referrals_of_case(case.id).await? {
                 tx.shred(referral.id.as_uuid(), now).await?;
                 audit.subject(SubjectKind::Referral, referral.id);
+                owners.push(referral.id.as_uuid());
             }
+            // The answers kept for retries of the case's writes go with it.
+            let answers = tx.delete_idempotent_answers_of(&owners).await?;
+            audit.detail("stored_answers", &answers.to_string());
             Ok(())
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish(tx, audit, &RequestContext::default(), result).await?;
+        // The destroyed key must not linger in the database's files either.
+        if let Err(error) = self.store.erase_freed_space().await {
+            tracing::error!(error = %error, "the shredded key's old copy could not be erased from the database files");
+        }
+        Ok(())
     }
 
     /// The id of the case with `reference`, for an operator on the server.

@@ -148,3 +148,193 @@ async fn a_new_database_file_is_private_to_the_server() {
         assert_eq!(mode, 0o600, "{file} has mode {mode:o}");
     }
 }
+
+/// A raw connection to the test database, as someone who copied it has.
+async fn attacker(test: &TestApp) -> sqlx::AnyPool {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let schema = test.schema.clone();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |connection, _| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                if let Some(schema) = schema {
+                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&test.url)
+        .await
+        .unwrap()
+}
+
+both_databases!(special_category_fields_are_sealed_and_go_with_a_shred, |test: TestApp| async move {
+    use sila_domain::consent::ConsentInput;
+    use sila_domain::person::PersonInput;
+    let officer = test.world.actor("cp.officer");
+    let context = RequestContext::default();
+    let id = case_with_content(&test).await;
+    let person = |first: &str, birth: &str, notes: Option<&str>| PersonInput {
+        first_name_ar: Some(first.into()),
+        father_name_ar: Some("سالم".into()),
+        family_name_ar: Some("المري".into()),
+        sex: Some("female".into()),
+        birth_date: Some(birth.into()),
+        disability_notes: notes.map(Into::into),
+        ..PersonInput::default()
+    };
+    const NOTES: &str = "تستخدم كرسيًا متحركًا وتحتاج مترجم لغة إشارة";
+    let mother = test.app.register_person(officer, &person("هند", "1990-01-01", Some(NOTES)), &context).await.unwrap();
+    let child = test.app.register_person(officer, &person("ريم", "2018-02-01", None), &context).await.unwrap();
+    let child_id = child.person.person.id.to_string();
+    test.app.add_case_person(officer, id, &child_id, "child", &context).await.unwrap();
+    let aman = test.world.agency("AMAN").id.to_string();
+    const GROUND: &str = "آثار ضرب حديثة على ذراعي الطفلة";
+    const REASON: &str = "انتقلت للعيش عند أهلها في الخور";
+    let consent = test
+        .app
+        .record_consent(
+            officer,
+            id,
+            &child_id,
+            &aman,
+            &ConsentInput {
+                basis: Some("mandatory_protection".into()),
+                mandatory_ground: Some(GROUND.into()),
+                purpose: Some("الحماية".into()),
+                data_classes: vec!["identity".into()],
+                expires_on: Some("2027-05-31".into()),
+                ..ConsentInput::default()
+            },
+            &context,
+        )
+        .await
+        .unwrap();
+    test.app.withdraw_consent(officer, consent.id, REASON, &context).await.unwrap();
+    // Readable through the application…
+    let shown = test.app.person(officer, mother.person.person.id).await.unwrap();
+    assert_eq!(shown.person.details.disability_notes.as_ref().map(|notes| notes.as_str()), Some(NOTES));
+    // …and in the database only sealed.
+    let raw = raw_database(&test);
+    for needle in [NOTES, GROUND, REASON, "كرسيًا متحركًا", "الخور"] {
+        assert!(!contains(&raw, needle), "{needle:?} found in the raw database");
+    }
+    // Shredding the case takes the consent's sealed ground with it.
+    test.app.shred_case(None, id).await.unwrap();
+    let pool = attacker(&test).await;
+    let (sealed,): (Vec<u8>,) = sqlx::query_as("SELECT mandatory_ground_sealed FROM consents WHERE id = $1")
+        .bind(consent.id.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!sealed.is_empty());
+    let ledger = test.app.case(officer, id).await.unwrap();
+    assert!(ledger.shredded);
+});
+
+both_databases!(a_shred_leaves_no_copy_of_the_old_key_in_the_database_files, |test: TestApp| async move {
+    let id = case_with_content(&test).await;
+    let pool = attacker(&test).await;
+    let (wrapped,): (Vec<u8>,) = sqlx::query_as("SELECT wrapped FROM data_keys WHERE owner_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(wrapped.len() >= 32);
+    drop(pool);
+    let found_in = |bytes: &[u8]| bytes.windows(wrapped.len()).any(|window| window == wrapped.as_slice());
+    match &test.schema {
+        None => {
+            let path = test.url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+            let files = || {
+                let mut bytes = std::fs::read(&path).unwrap();
+                bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+                bytes
+            };
+            assert!(found_in(&files()), "the wrapped key is in the files before the shred");
+            test.app.shred_case(None, id).await.unwrap();
+            assert!(!found_in(&files()), "the shredded key's wrapped copy is still in the database file or its WAL");
+            assert_eq!(std::fs::metadata(format!("{path}-wal")).map(|meta| meta.len()).unwrap_or(0), 0);
+        }
+        Some(_) => {
+            // The table's own file on the server (tests run where the server's files are
+            // readable): after the shred it is rewritten without the dead row.
+            let pool = attacker(&test).await;
+            let relation_file = async |pool: &sqlx::AnyPool| {
+                sqlx::query("CHECKPOINT").execute(pool).await.unwrap();
+                let (directory,): (String,) =
+                    sqlx::query_as("SELECT current_setting('data_directory')").fetch_one(pool).await.unwrap();
+                let (file,): (String,) =
+                    sqlx::query_as("SELECT pg_relation_filepath('data_keys')::text").fetch_one(pool).await.unwrap();
+                std::fs::read(std::path::Path::new(&directory).join(file))
+                    .expect("the PostgreSQL data directory is readable by the tests")
+            };
+            assert!(found_in(&relation_file(&pool).await), "the wrapped key is in the table's file before the shred");
+            test.app.shred_case(None, id).await.unwrap();
+            assert!(
+                !found_in(&relation_file(&pool).await),
+                "the shredded key's wrapped copy is still in the table's file"
+            );
+        }
+    }
+});
+
+both_databases!(every_text_column_is_sealed_or_listed_with_its_reason, |test: TestApp| async move {
+    let doc = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/SECURITY.md"))
+        .unwrap();
+    let section = doc.split("### Columns kept in clear").nth(1).expect("the section is there");
+    let mut listed = std::collections::BTreeSet::new();
+    for line in section.lines().take_while(|line| !line.starts_with("#")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 4 || !cells[1].starts_with('`') {
+            continue;
+        }
+        let table = cells[1].trim_matches('`');
+        assert!(!cells[3].is_empty(), "{table} gives no reason");
+        for column in cells[2].split(',') {
+            listed.insert(format!("{table}.{}", column.trim().trim_matches('`')));
+        }
+    }
+    let pool = attacker(&test).await;
+    let found: Vec<(String, String)> = match &test.schema {
+        None => {
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let mut columns = Vec::new();
+            for (table,) in tables {
+                let rows: Vec<(String, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT name, type FROM pragma_table_info('{table}')")))
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                columns.extend(
+                    rows.into_iter()
+                        .filter(|(_, kind)| kind.eq_ignore_ascii_case("text"))
+                        .map(|(name, _)| (table.clone(), name)),
+                );
+            }
+            columns
+        }
+        Some(schema) => sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = $1 AND data_type IN ('text', 'character varying') ORDER BY table_name, column_name",
+        )
+        .bind(schema.clone())
+        .fetch_all(&pool)
+        .await
+        .unwrap(),
+    };
+    let found: std::collections::BTreeSet<String> =
+        found.into_iter().map(|(table, column)| format!("{table}.{column}")).collect();
+    let unlisted: Vec<&String> = found.difference(&listed).collect();
+    assert!(unlisted.is_empty(), "text columns neither sealed nor listed in docs/SECURITY.md: {unlisted:?}");
+    let stale: Vec<&String> = listed.difference(&found).collect();
+    assert!(stale.is_empty(), "docs/SECURITY.md lists columns the schema does not have: {stale:?}");
+    assert!(found.len() > 200, "{} text columns", found.len());
+});

@@ -496,6 +496,9 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
                 if let Err(error) = app.deliver_notifications(&sila_app::monitor::LogSender, &worker).await {
                     tracing::error!(error = %error, "notifications could not be delivered");
                 }
+                if let Err(error) = app.purge_idempotency_keys().await {
+                    tracing::error!(error = %error, "old idempotency keys could not be forgotten");
+                }
             }
         })
     };

@@ -49,6 +49,8 @@ pub struct Config {
     pub witness_file: Option<std::path::PathBuf>,
     /// A syslog socket (`/dev/log`) each signed tree head is also sent to.
     pub witness_syslog: Option<std::path::PathBuf>,
+    /// Hours an idempotency key and its sealed answer are kept for retries.
+    pub idempotency_hours: i64,
 }
 
 /// A risk checklist as written in its TOML file.
@@ -107,6 +109,7 @@ impl Default for Config {
             break_glass_minutes: 60,
             witness_file: None,
             witness_syslog: None,
+            idempotency_hours: 24,
         }
     }
 }
@@ -208,6 +211,7 @@ impl Config {
             session_absolute: jiff_minutes(self.session_absolute_hours * 60),
             break_glass_duration: jiff_minutes(self.break_glass_minutes),
             witness: sila_app::ledger::Witness { file: self.witness_file(), syslog: self.witness_syslog.clone() },
+            idempotency_retention: jiff_minutes(self.idempotency_hours * 60),
             ..sila_app::AppConfig::default()
         };
         if let Some(path) = &self.risk_instrument {

@@ -90,6 +90,9 @@ impl Store {
                             connection.execute("PRAGMA journal_mode = WAL").await?;
                             connection.execute("PRAGMA foreign_keys = ON").await?;
                             connection.execute("PRAGMA busy_timeout = 10000").await?;
+                            // Deleted and overwritten content is zeroed in the file, so
+                            // a shredded data key does not linger in a free page.
+                            connection.execute("PRAGMA secure_delete = ON").await?;
                         }
                         Dialect::Postgres => {
                             if let Some(schema) = schema {
@@ -146,6 +149,31 @@ impl Store {
     /// A plain connection from the pool, outside any transaction (migrations, probes).
     pub(crate) async fn pool_connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// Removes what a shred left behind in the database's files, after its commit:
+    /// on SQLite (whose `secure_delete` already zeroed the old pages in the main file) a
+    /// `TRUNCATE` checkpoint copies the WAL into the file and empties the WAL, so the old
+    /// wrapped key is in neither; on PostgreSQL `VACUUM FULL` rewrites the tables that
+    /// held the key and the case's stored answers without their dead rows. (PostgreSQL's
+    /// WAL segments keep the old row until they are recycled; see docs/SECURITY.md.)
+    pub async fn erase_freed_space(&self) -> Result<(), StoreError> {
+        let mut connection = self.pool_connection().await?;
+        match self.dialect {
+            Dialect::Sqlite => {
+                let _guard = match &self.write_lock {
+                    Some(lock) => Some(lock.clone().lock_owned().await),
+                    None => None,
+                };
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *connection).await?;
+            }
+            Dialect::Postgres => {
+                for table in ["data_keys", "idempotency_keys"] {
+                    connection.execute(sqlx::AssertSqlSafe(format!("VACUUM FULL {table}"))).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether the database answers a trivial query.

@@ -9,8 +9,8 @@ use crate::codec::{Columns, date_text, id_text, micros};
 use crate::connect::Tx;
 use crate::error::StoreError;
 
-const CONSENT_COLUMNS: &str = "id, case_id, person_id, recipient_agency_id, basis, method, witness, mandatory_ground, \
-     purpose, expires_on, recorded_by, recorded_at, withdrawn_at";
+const CONSENT_COLUMNS: &str = "id, case_id, person_id, recipient_agency_id, basis, method, witness, \
+     mandatory_ground_sealed, purpose, expires_on, recorded_by, recorded_at, withdrawn_at";
 
 impl Tx {
     /// Records a consent in a case's ledger.
@@ -22,9 +22,14 @@ impl Tx {
             }
             Basis::MandatoryProtection { ground } => (None, None, Some(ground.as_str().to_string())),
         };
+        // Why protection was mandatory: sealed under the case's key.
+        let ground = match ground {
+            Some(text) => Some(self.seal(case.as_uuid(), "consent.mandatory_ground", &text).await?),
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO consents (id, case_id, person_id, recipient_agency_id, basis, method, witness,
-                mandatory_ground, purpose, expires_on, recorded_by, recorded_at)
+                mandatory_ground_sealed, purpose, expires_on, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id_text(consent.id))
@@ -82,13 +87,23 @@ impl Tx {
         reason: &Text,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
+        let case = sqlx::query("SELECT case_id FROM consents WHERE id = $1")
+            .bind(id_text(id))
+            .fetch_optional(&mut *self.transaction)
+            .await?
+            .as_ref()
+            .map(|row| Columns::new(row, "consents").id::<CaseId>("case_id"))
+            .transpose()?;
+        let Some(case) = case else { return Ok(false) };
+        // Why she withdrew: sealed under the case's key.
+        let reason = self.seal(case.as_uuid(), "consent.withdrawal_reason", reason.as_str()).await?;
         let result = sqlx::query(
-            "UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2, withdrawal_reason = $3
+            "UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2, withdrawal_reason_sealed = $3
              WHERE id = $4 AND withdrawn_at IS NULL",
         )
         .bind(micros(at))
         .bind(id_text(by))
-        .bind(reason.as_str())
+        .bind(reason)
         .bind(id_text(id))
         .execute(&mut *self.transaction)
         .await?;
@@ -112,13 +127,15 @@ impl Tx {
                     .ok_or(StoreError::Corrupt { table: "consents", column: "method" })?,
                 witness: columns.opt_text("witness")?.map(Text::from_stored),
             },
-            ConsentBasis::MandatoryProtection => Basis::MandatoryProtection {
-                ground: Text::from_stored(
-                    columns
-                        .opt_text("mandatory_ground")?
-                        .ok_or(StoreError::Corrupt { table: "consents", column: "mandatory_ground" })?,
-                ),
-            },
+            ConsentBasis::MandatoryProtection => {
+                let sealed = columns
+                    .opt_bytes("mandatory_ground_sealed")?
+                    .ok_or(StoreError::Corrupt { table: "consents", column: "mandatory_ground_sealed" })?;
+                let case: CaseId = columns.id("case_id")?;
+                // A shredded case's ground reads as nothing.
+                let ground = self.open(case.as_uuid(), "consent.mandatory_ground", "consents", &sealed).await?;
+                Basis::MandatoryProtection { ground: Text::from_stored(ground.unwrap_or_default()) }
+            }
         };
         let consent = Consent {
             id,

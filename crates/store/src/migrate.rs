@@ -62,7 +62,29 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0008_audit_entry_ids.sql"),
         include_str!("../../../migrations/postgres/0008_audit_entry_ids.sql"),
     ),
+    (
+        9,
+        "seal_special_categories",
+        include_str!("../../../migrations/sqlite/0009_seal_special_categories.sql"),
+        include_str!("../../../migrations/postgres/0009_seal_special_categories.sql"),
+    ),
+    (
+        10,
+        "drop_clear_special_categories",
+        include_str!("../../../migrations/sqlite/0010_drop_clear_special_categories.sql"),
+        include_str!("../../../migrations/postgres/0010_drop_clear_special_categories.sql"),
+    ),
+    (
+        11,
+        "idempotency_sealed",
+        include_str!("../../../migrations/sqlite/0011_idempotency_sealed.sql"),
+        include_str!("../../../migrations/postgres/0011_idempotency_sealed.sql"),
+    ),
 ];
+
+/// The version before which the values stored in clear by earlier versions are sealed
+/// (a step in Rust: sealing needs the keys, which SQL does not have).
+const SEAL_BEFORE: i64 = 10;
 
 /// SHA-256 of a migration's text, recorded when applied: a migration edited after it
 /// was applied somewhere is caught at start instead of failing later on a column.
@@ -117,6 +139,9 @@ impl Store {
                 }
                 continue;
             }
+            if *version == SEAL_BEFORE {
+                self.seal_clear_special_categories().await?;
+            }
             let mut transaction = sqlx::Connection::begin(&mut *connection).await?;
             sqlx::raw_sql(sqlx::AssertSqlSafe(script)).execute(&mut *transaction).await?;
             sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
@@ -131,6 +156,59 @@ impl Store {
             applied.push(*version);
         }
         Ok(applied)
+    }
+
+    /// Seals the special-category values that versions before 9 kept in clear (a
+    /// person's disability notes; a consent's mandatory-protection ground and withdrawal
+    /// reason) and empties their clear columns, in one transaction; does nothing when
+    /// there are none.
+    async fn seal_clear_special_categories(&self) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let persons = sqlx::query("SELECT id, disability_notes FROM persons WHERE disability_notes IS NOT NULL")
+            .fetch_all(&mut *tx.transaction)
+            .await?;
+        for row in &persons {
+            let id: String = row.try_get("id")?;
+            let notes: String = row.try_get("disability_notes")?;
+            let owner =
+                uuid::Uuid::try_parse(&id).map_err(|_| StoreError::Corrupt { table: "persons", column: "id" })?;
+            let sealed = tx.seal(owner, "disability_notes", &notes).await?;
+            sqlx::query("UPDATE persons SET disability_sealed = $1, disability_notes = NULL WHERE id = $2")
+                .bind(sealed)
+                .bind(&id)
+                .execute(&mut *tx.transaction)
+                .await?;
+        }
+        let consents = sqlx::query(
+            "SELECT id, case_id, mandatory_ground, withdrawal_reason FROM consents
+             WHERE mandatory_ground IS NOT NULL OR withdrawal_reason IS NOT NULL",
+        )
+        .fetch_all(&mut *tx.transaction)
+        .await?;
+        for row in &consents {
+            let id: String = row.try_get("id")?;
+            let case: String = row.try_get("case_id")?;
+            let case = uuid::Uuid::try_parse(&case)
+                .map_err(|_| StoreError::Corrupt { table: "consents", column: "case_id" })?;
+            let mut sealed = Vec::new();
+            for column in ["mandatory_ground", "withdrawal_reason"] {
+                let value: Option<String> = row.try_get(column)?;
+                sealed.push(match value {
+                    Some(text) => Some(tx.seal(case, &format!("consent.{column}"), &text).await?),
+                    None => None,
+                });
+            }
+            sqlx::query(
+                "UPDATE consents SET mandatory_ground_sealed = $1, withdrawal_reason_sealed = $2,
+                    mandatory_ground = NULL, withdrawal_reason = NULL WHERE id = $3",
+            )
+            .bind(sealed[0].clone())
+            .bind(sealed[1].clone())
+            .bind(&id)
+            .execute(&mut *tx.transaction)
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// The schema version the database is at (0 when nothing is applied).

@@ -19,7 +19,7 @@ use crate::connect::Tx;
 use crate::error::StoreError;
 
 const PERSON_COLUMNS: &str = "id, registered_by_agency_id, first_name_ar, father_name_ar, grandfather_name_ar, \
-     family_name_ar, name_latin, sex, birth_date, nationality, qid, municipality, language, disability_notes, \
+     family_name_ar, name_latin, sex, birth_date, nationality, qid, municipality, language, disability_sealed, \
      created_by, created_at, updated_at, version";
 
 /// How much of a person an agency may see.
@@ -38,10 +38,15 @@ impl Tx {
     pub async fn insert_person(&mut self, person: &Person) -> Result<(), StoreError> {
         let details = &person.details;
         let text = |value: &Option<Text>| value.as_ref().map(|text| text.as_str().to_string());
+        // Special category: sealed under the person's own data key.
+        let disability = match &details.disability_notes {
+            Some(notes) => Some(self.seal(person.id.as_uuid(), "disability_notes", notes.as_str()).await?),
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO persons (id, registered_by_agency_id, first_name_ar, father_name_ar, grandfather_name_ar,
                 family_name_ar, name_latin, sex, birth_date, nationality, qid, municipality, language,
-                disability_notes, search_text, created_by, created_at, updated_at, version)
+                disability_sealed, search_text, created_by, created_at, updated_at, version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(id_text(person.id))
@@ -57,7 +62,7 @@ impl Tx {
         .bind(details.qid.as_ref().map(|qid| qid.as_str().to_string()))
         .bind(text(&details.municipality))
         .bind(details.language.clone())
-        .bind(text(&details.disability_notes))
+        .bind(disability)
         .bind(details.search_text())
         .bind(id_text(person.created_by))
         .bind(micros(person.created_at))
@@ -211,6 +216,12 @@ impl Tx {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let disability_notes = match columns.opt_bytes("disability_sealed")? {
+            Some(sealed) => {
+                self.open(id.as_uuid(), "disability_notes", "persons", &sealed).await?.map(Text::from_stored)
+            }
+            None => None,
+        };
         let details = PersonDetails {
             name_ar: ArabicName {
                 first: text("first_name_ar")?,
@@ -226,7 +237,7 @@ impl Tx {
             phones,
             municipality: text("municipality")?,
             language: columns.opt_text("language")?,
-            disability_notes: text("disability_notes")?,
+            disability_notes,
         };
         Ok(Person {
             id,

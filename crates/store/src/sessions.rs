@@ -25,12 +25,15 @@ pub struct SessionRecord {
     pub restricted: bool,
 }
 
+/// The field an idempotent answer is sealed as (with the owner's id as associated data).
+const ANSWER_FIELD: &str = "idempotency.answer";
+
 /// A response stored for an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotentResponse {
     /// HTTP status.
     pub status: u16,
-    /// JSON body.
+    /// JSON body (kept sealed; empty when the record it was sealed under was shredded).
     pub body: String,
 }
 
@@ -120,7 +123,14 @@ impl Tx {
         request_hash: &str,
         at: Timestamp,
         stale_before: Timestamp,
+        expired_before: Timestamp,
     ) -> Result<IdempotencyClaim, StoreError> {
+        // A key older than the retention is forgotten: its answer too.
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2")
+            .bind(id_text(user))
+            .bind(micros(expired_before))
+            .execute(&mut *self.transaction)
+            .await?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, committed, created_at)
              VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING",
@@ -135,7 +145,7 @@ impl Tx {
             return Ok(IdempotencyClaim::Claimed);
         }
         let row = sqlx::query(
-            "SELECT request_hash, committed, status, body, created_at FROM idempotency_keys
+            "SELECT request_hash, committed, status, owner_id, sealed_body, created_at FROM idempotency_keys
              WHERE user_id = $1 AND idempotency_key = $2",
         )
         .bind(id_text(user))
@@ -146,9 +156,17 @@ impl Tx {
         if columns.text("request_hash")? != request_hash {
             return Ok(IdempotencyClaim::Mismatch);
         }
-        if let (Some(status), Some(body)) = (columns.opt_int("status")?, columns.opt_text("body")?) {
+        if let Some(status) = columns.opt_int("status")? {
             let status = u16::try_from(status)
                 .map_err(|_| StoreError::Corrupt { table: "idempotency_keys", column: "status" })?;
+            let body = match (columns.opt_text("owner_id")?, columns.opt_bytes("sealed_body")?) {
+                (Some(owner), Some(sealed)) => {
+                    let owner = uuid::Uuid::try_parse(&owner)
+                        .map_err(|_| StoreError::Corrupt { table: "idempotency_keys", column: "owner_id" })?;
+                    self.open(owner, ANSWER_FIELD, "idempotency_keys", &sealed).await?.unwrap_or_default()
+                }
+                _ => String::new(),
+            };
             return Ok(IdempotencyClaim::Replay(IdempotentResponse { status, body }));
         }
         if !columns.flag("committed")? && columns.instant("created_at")? < stale_before {
@@ -164,30 +182,84 @@ impl Tx {
     }
 
     /// Marks, inside the transaction of the write itself, that the request holding the
-    /// key has committed its change: from then on the key is never taken over.
-    pub async fn mark_idempotency_committed(&mut self, user: UserId, key: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE idempotency_keys SET committed = 1 WHERE user_id = $1 AND idempotency_key = $2")
-            .bind(id_text(user))
-            .bind(key)
-            .execute(&mut *self.transaction)
-            .await?;
+    /// key has committed its change: from then on the key is never taken over. `owner`
+    /// is the record whose data key will seal the answer (and whose shredding deletes it).
+    pub async fn mark_idempotency_committed(
+        &mut self,
+        user: UserId,
+        key: &str,
+        owner: uuid::Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET committed = 1, owner_id = $1 WHERE user_id = $2 AND idempotency_key = $3",
+        )
+        .bind(owner.hyphenated().to_string())
+        .bind(id_text(user))
+        .bind(key)
+        .execute(&mut *self.transaction)
+        .await?;
         Ok(())
     }
 
-    /// Stores the answer given to the request holding the key.
+    /// Deletes the stored answers of writes that concerned these records (a shredded
+    /// case and its referrals).
+    pub async fn delete_idempotent_answers_of(&mut self, owners: &[uuid::Uuid]) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for owner in owners {
+            deleted += sqlx::query("DELETE FROM idempotency_keys WHERE owner_id = $1")
+                .bind(owner.hyphenated().to_string())
+                .execute(&mut *self.transaction)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    /// Forgets every idempotency key (and answer) older than `before`.
+    pub async fn purge_idempotency_keys(&mut self, before: Timestamp) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(micros(before))
+            .execute(&mut *self.transaction)
+            .await?
+            .rows_affected())
+    }
+
+    /// Stores the answer given to the request holding the key, sealed under the data key
+    /// of the record its write concerned (the user's own when none was marked).
     pub async fn store_idempotent_response(
         &mut self,
         user: UserId,
         key: &str,
         response: &IdempotentResponse,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE user_id = $3 AND idempotency_key = $4")
-            .bind(i64::from(response.status))
-            .bind(&response.body)
+        let owner = sqlx::query("SELECT owner_id FROM idempotency_keys WHERE user_id = $1 AND idempotency_key = $2")
             .bind(id_text(user))
             .bind(key)
-            .execute(&mut *self.transaction)
-            .await?;
+            .fetch_optional(&mut *self.transaction)
+            .await?
+            .as_ref()
+            .map(|row| Columns::new(row, "idempotency_keys").opt_text("owner_id"))
+            .transpose()?
+            .flatten()
+            .and_then(|owner| uuid::Uuid::try_parse(&owner).ok());
+        let owner = owner.unwrap_or(user.as_uuid());
+        let sealed = match self.seal(owner, ANSWER_FIELD, &response.body).await {
+            Ok(sealed) => Some(sealed),
+            // The record was shredded meanwhile: keep the status, not the answer.
+            Err(StoreError::Shredded) => None,
+            Err(other) => return Err(other),
+        };
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, owner_id = $2, sealed_body = $3
+             WHERE user_id = $4 AND idempotency_key = $5",
+        )
+        .bind(i64::from(response.status))
+        .bind(owner.hyphenated().to_string())
+        .bind(sealed)
+        .bind(id_text(user))
+        .bind(key)
+        .execute(&mut *self.transaction)
+        .await?;
         Ok(())
     }
 

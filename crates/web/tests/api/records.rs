@@ -245,3 +245,51 @@ both_databases!(every_centre_answer_that_shows_a_person_names_her_in_its_audit_e
         "the walk saw the consultation's person: {seen_on:?}"
     );
 });
+
+both_databases!(stored_answers_for_retries_hold_no_content_expire_and_go_with_a_shred, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case, _, _) = crate::client::police_case(&test, &officer, "domestic_violence").await;
+    const SECRET: &str = "تخشى أن يعرف زوجها مكان إقامتها الجديد";
+    let note = serde_json::json!({ "level": "team", "text": SECRET });
+    let key = [("idempotency-key", "note-1")];
+    let path = format!("/api/v1/cases/{case}/notes");
+    let first = officer.post_with(&path, note.clone(), &key).await.expect(StatusCode::CREATED);
+    // A retry gets the same answer, note and all…
+    let again = officer.post_with(&path, note.clone(), &key).await;
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again.expect(StatusCode::CREATED), first);
+    // …which the database keeps only sealed, under the case's key.
+    let pool = raw_database(&test).await;
+    let rows: Vec<(String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT owner_id, sealed_body FROM idempotency_keys").fetch_all(&pool).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, case, "the answer is sealed under its case's key");
+    let sealed = rows[0].1.clone().expect("a sealed answer");
+    assert!(!sealed.windows(SECRET.len()).any(|window| window == SECRET.as_bytes()));
+    // Shredding the case deletes its stored answers; a retry then runs the request
+    // again, on a case whose content is gone.
+    test.app.shred_case(None, case.parse().unwrap()).await.unwrap();
+    let left: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM idempotency_keys").fetch_one(&pool).await.unwrap();
+    assert_eq!(left.0, 0);
+    officer.post_with(&path, note, &key).await.expect_error(StatusCode::CONFLICT, "content_shredded", None);
+    // Keys are forgotten after a day: the same key then names a new request.
+    let (other, _, _) = crate::client::police_case(&test, &officer, "runaway").await;
+    let other_path = format!("/api/v1/cases/{other}/notes");
+    let key = [("idempotency-key", "note-2")];
+    officer
+        .post_with(&other_path, serde_json::json!({ "level": "team", "text": "أول" }), &key)
+        .await
+        .expect(StatusCode::CREATED);
+    officer.post_with(&other_path, serde_json::json!({ "level": "team", "text": "ثانٍ" }), &key).await.expect_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        None,
+    );
+    test.clock.advance(jiff::SignedDuration::from_hours(25));
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    officer
+        .post_with(&other_path, serde_json::json!({ "level": "team", "text": "ثانٍ" }), &key)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(test.app.purge_idempotency_keys().await.unwrap(), 0, "the claim already forgot the officer's old keys");
+});
