@@ -191,6 +191,8 @@ pub struct App {
     /// Passwords checked against a hash since start (real or dummy): what the sign-in
     /// throttles bound, counted where the work is done.
     password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// Rewrites of the database files a shred still asks for (see `retention`).
+    erase_pending: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl App {
@@ -213,6 +215,7 @@ impl App {
             policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
             texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
             password_checks: Default::default(),
+            erase_pending: Default::default(),
         })
     }
 
@@ -237,6 +240,7 @@ impl App {
                 policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
                 texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
                 password_checks: Default::default(),
+                erase_pending: Default::default(),
             },
             applied,
         ))

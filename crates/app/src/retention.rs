@@ -12,6 +12,10 @@ use sila_domain::ids::CaseId;
 use crate::access::{Action, Decision, Resource};
 use crate::{Actor, App, AppError, RequestContext};
 
+/// How many times the files are rewritten after a shred (now, and on the server's next
+/// passes), so that a transaction open at the shred cannot keep the old key on disk.
+const ERASE_PASSES: u32 = 3;
+
 impl App {
     /// Shreds a case's content. `actor` is an administrator, or `None` for an operator
     /// on the server (`sila case shred`).
@@ -45,11 +49,31 @@ impl App {
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await?;
-        // The destroyed key must not linger in the database's files either.
+        // The destroyed key must not linger in the database's files either. A transaction
+        // that was open at the shred keeps PostgreSQL from dropping the old row yet, so
+        // the rewrite is repeated on the server's next passes too.
+        self.erase_pending.store(ERASE_PASSES, std::sync::atomic::Ordering::Relaxed);
+        self.erase_shred_remnants(true).await;
+        Ok(())
+    }
+
+    /// Rewrites what a shred left in the database's files (see
+    /// `sila_store::Store::erase_freed_space`) when a shred asked for it in this
+    /// process, or always with `force`; answers whether it ran. The server calls it on
+    /// every pass of its monitor.
+    pub async fn erase_shred_remnants(&self, force: bool) -> bool {
+        use std::sync::atomic::Ordering;
+        let pending = self.erase_pending.load(Ordering::Relaxed);
+        if pending == 0 && !force {
+            return false;
+        }
+        if pending > 0 {
+            self.erase_pending.store(pending - 1, Ordering::Relaxed);
+        }
         if let Err(error) = self.store.erase_freed_space().await {
             tracing::error!(error = %error, "the shredded key's old copy could not be erased from the database files");
         }
-        Ok(())
+        true
     }
 
     /// The id of the case with `reference`, for an operator on the server.

@@ -273,10 +273,18 @@ both_databases!(a_shred_leaves_no_copy_of_the_old_key_in_the_database_files, |te
             };
             assert!(found_in(&relation_file(&pool).await), "the wrapped key is in the table's file before the shred");
             test.app.shred_case(None, id).await.unwrap();
-            assert!(
-                !found_in(&relation_file(&pool).await),
-                "the shredded key's wrapped copy is still in the table's file"
-            );
+            // Transactions of other tests open at the shred may hold the dead row back
+            // for a moment; the server rewrites the table again on its next passes, as
+            // this loop does, and the row must be gone well within half a minute.
+            let started = std::time::Instant::now();
+            while found_in(&relation_file(&pool).await) {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(30),
+                    "the shredded key's wrapped copy is still in the table's file"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                assert!(test.app.erase_shred_remnants(true).await);
+            }
         }
     }
 });

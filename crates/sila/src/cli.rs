@@ -499,6 +499,7 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
                 if let Err(error) = app.purge_idempotency_keys().await {
                     tracing::error!(error = %error, "old idempotency keys could not be forgotten");
                 }
+                app.erase_shred_remnants(false).await;
             }
         })
     };
