@@ -143,9 +143,9 @@ pub enum Resource<'a> {
     Case(&'a Case, &'a [PersonId]),
     /// A note on a case (whose persons are given).
     Note(&'a Case, &'a [PersonId], &'a Note),
-    /// A person: who registered them, and which of their data classes the actor's
-    /// agency received by referral.
-    Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A person: who registered them, which of their data classes the actor's agency
+    /// received by referral, and how she stands to the actor's work.
+    Person(PersonId, AgencyId, &'a BTreeSet<DataClass>, Reach),
     /// A consultation: its id, agency and who recorded it.
     Consultation(ConsultationId, AgencyId, UserId),
     /// A referral, with its referring case and centre case when the actor's agency holds
@@ -158,6 +158,22 @@ pub enum Resource<'a> {
         /// The centre case opened on acceptance.
         centre: Option<(&'a Case, &'a [PersonId])>,
     },
+}
+
+/// How a person stands to the actor's work: her record is open to them when she is in a
+/// case or a referral they may read or they registered her, or when they stated why they
+/// open it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// She is in a case or a referral the actor may read, or the actor registered her.
+    pub in_scope: bool,
+    /// The actor stated a purpose for opening her record within the last half hour.
+    pub purpose_stated: bool,
+}
+
+impl Reach {
+    /// In the actor's scope of work.
+    pub const IN_SCOPE: Reach = Reach { in_scope: true, purpose_stated: false };
 }
 
 /// The answer.
@@ -190,7 +206,13 @@ impl App {
             Resource::Nothing => Target::OwnAgency,
             Resource::Case(case, persons) => Target::Case(case, persons),
             Resource::Note(case, persons, note) => Target::Note(note, case, persons),
-            Resource::Person(id, registered_by, classes) => Target::Person(id, registered_by, classes),
+            Resource::Person(id, registered_by, classes, reach) => Target::Person {
+                id,
+                registered_by,
+                classes,
+                in_scope: reach.in_scope,
+                purpose_stated: reach.purpose_stated,
+            },
             Resource::Consultation(id, agency, by) => Target::Consultation(id, agency, by),
             Resource::Referral { referral, source, centre } => {
                 let reads = |pair: Option<(&Case, &[PersonId])>| {

@@ -209,7 +209,7 @@ impl App {
     /// not returned: the caller's error is the one that matters to the user.
     pub(crate) async fn audit_failure(&self, audit: &Audit, error: &AppError) {
         let outcome = match error {
-            AppError::Hidden | AppError::Forbidden => Outcome::Denied,
+            AppError::Hidden | AppError::Forbidden | AppError::PurposeRequired => Outcome::Denied,
             other => Outcome::Failed(other.code().to_string()),
         };
         let record = audit.record(self.now(), outcome);

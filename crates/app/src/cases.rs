@@ -142,7 +142,7 @@ impl App {
                 audit.subject(SubjectKind::Person, entry.person_id);
                 let person = tx.person(entry.person_id).await?.ok_or(AppError::NotFound)?;
                 let scope = tx.person_scope(&person, actor.agency.id).await?;
-                let mut view = self.person_view(actor, person, &scope);
+                let mut view = self.person_view(actor, person, &scope, crate::access::Reach::IN_SCOPE);
                 if view.contact {
                     view.safe_contact = tx.safe_contact(view.person.id).await?;
                 }

@@ -56,7 +56,8 @@ impl App {
                 sila_store::PersonScope::Shared(classes) => classes,
                 _ => Default::default(),
             };
-            let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes);
+            let reach = self.person_reach(&mut tx, actor, &person).await?;
+            let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, reach);
             match self.authorize(&mut audit, actor, Action::ReadPersonContact, resource) {
                 Decision::Allow => {}
                 Decision::Hide => return Err(AppError::Hidden),

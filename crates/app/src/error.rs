@@ -109,6 +109,10 @@ pub enum AppError {
     /// The actor may see the record but not do this to it.
     #[error("forbidden")]
     Forbidden,
+    /// A person's record outside the actor's scope of work: opened only after they state
+    /// why (`App::open_person`).
+    #[error("purpose required")]
+    PurposeRequired,
     /// No such record — or one the actor may not see, which must look the same.
     #[error("not found")]
     NotFound,
@@ -150,6 +154,7 @@ impl AppError {
             AppError::TokenScope => "token_scope",
             AppError::CrossSite => "csrf_rejected",
             AppError::Forbidden => "forbidden",
+            AppError::PurposeRequired => "purpose_required",
             AppError::NotFound | AppError::Hidden => "not_found",
             AppError::Conflict(conflict) => conflict.code(),
             AppError::Rule(rule) => rule.code(),

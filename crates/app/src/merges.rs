@@ -50,7 +50,8 @@ impl App {
             sila_store::PersonScope::Shared(classes) => classes.clone(),
             _ => Default::default(),
         };
-        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes);
+        let reach = self.person_reach(tx, actor, &person).await?;
+        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, reach);
         match self.authorize(audit, actor, Action::MergePersons, resource) {
             Decision::Allow => Ok(()),
             Decision::Deny => Err(AppError::Forbidden),

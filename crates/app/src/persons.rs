@@ -3,21 +3,30 @@
 //! A person's record is held in full by the agency that registered them; another agency
 //! sees only the data classes that referrals carried to it (`sila_store::PersonScope`),
 //! and the view returned here is cut down to exactly that.
+//!
+//! Within an agency, her record is open to a user as far as their work needs it: she is
+//! in a case they may read, or they registered her ([`Reach`]). Anyone else finds her
+//! only through search, which shows a glimpse — her name, an age band and the office
+//! that registered her — and opens her full record only after stating why
+//! ([`App::open_person`]): the purpose is kept sealed under her key, the opening audited
+//! as `person.open`, and it lasts half an hour.
 
 use std::collections::BTreeSet;
 
 use sila_arabic::{Comparison, Name, SearchOptions};
+use sila_domain::agency::Office;
 use sila_domain::audit::SubjectKind;
 use sila_domain::consent::DataClass;
 use sila_domain::error::Problem;
 use sila_domain::ids::PersonId;
 use sila_domain::matching::{Evidence, Reason, assess};
-use sila_domain::person::{ArabicName, Person, PersonDetails, PersonInput, Sex};
+use sila_domain::person::{AgeBand, ArabicName, Person, PersonDetails, PersonInput, Sex};
 use sila_domain::qid::Qid;
+use sila_domain::text::{limits, parse_reason};
 use sila_domain::time::{local_date, parse_date};
 use sila_store::{PersonScope, Tx};
 
-use crate::access::{Action, Decision, Resource};
+use crate::access::{Action, Decision, Reach, Resource};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A person as the actor may see them.
@@ -36,7 +45,34 @@ pub struct PersonView {
     /// How she may safely be contacted (loaded where contact details are shown: the
     /// person's page and her cases).
     pub safe_contact: Option<sila_domain::contact::SafeContact>,
+    /// A search's glimpse of a person outside the actor's work: only her names are kept
+    /// in `person`, with this age band and registering office beside them.
+    pub glimpse: Option<Glimpse>,
 }
+
+/// What a search shows of a person whose record is outside the searcher's work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glimpse {
+    /// Her age band (never the date of birth).
+    pub age_band: Option<AgeBand>,
+    /// The office that registered her.
+    pub office: Option<Office>,
+}
+
+/// An opening of a person's record for a stated purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonOpening {
+    /// The person.
+    pub person_id: PersonId,
+    /// When the record closes to the actor again.
+    pub expires_at: jiff::Timestamp,
+}
+
+/// How long a stated purpose keeps a person's record open to the one who stated it.
+const PURPOSE_DURATION: jiff::SignedDuration = jiff::SignedDuration::from_mins(30);
+/// The shortest purpose accepted, in characters, and the fewest words with letters.
+const MIN_PURPOSE: usize = 10;
+const MIN_PURPOSE_WORDS: usize = 3;
 
 impl PersonView {
     /// The view of `person` showing identity, contact and the registering agency's own
@@ -59,7 +95,15 @@ impl PersonView {
             details.language = None;
             details.disability_notes = None;
         }
-        PersonView { person, full, identity, contact, merged_into: None, safe_contact: None }
+        PersonView { person, full, identity, contact, merged_into: None, safe_contact: None, glimpse: None }
+    }
+
+    /// The glimpse of `person`: her names, with the age band and office beside them.
+    fn glimpse(person: Person, glimpse: Glimpse) -> PersonView {
+        let names = (person.details.name_ar.clone(), person.details.name_latin.clone());
+        let mut view = PersonView::masked(person, false, false, false);
+        (view.person.details.name_ar, view.person.details.name_latin) = names;
+        PersonView { glimpse: Some(glimpse), ..view }
     }
 }
 
@@ -67,13 +111,63 @@ impl App {
     /// A person as the actor may see them: identity and contact each as the engine
     /// decides (`ReadPerson`, `ReadPersonContact`), the registering agency's own fields
     /// only to that agency.
-    pub(crate) fn person_view(&self, actor: &Actor, person: Person, scope: &PersonScope) -> PersonView {
+    pub(crate) fn person_view(&self, actor: &Actor, person: Person, scope: &PersonScope, reach: Reach) -> PersonView {
         let classes = shared_classes(scope);
-        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes);
+        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, reach);
         let identity = self.verdict(actor, Action::ReadPerson, resource).allowed;
         let contact = self.verdict(actor, Action::ReadPersonContact, resource).allowed;
         let full = identity && person.registered_by_agency_id == actor.agency.id;
         PersonView::masked(person, identity, contact, full)
+    }
+
+    /// How `person` stands to the actor's work: in scope when the actor registered her,
+    /// she is in a case of the actor's agency that the engine lets the actor read, or a
+    /// referral the actor may read carried her to the agency; else whether the actor
+    /// stated a purpose for her record that is still open.
+    pub(crate) async fn person_reach(&self, tx: &mut Tx, actor: &Actor, person: &Person) -> Result<Reach, AppError> {
+        if person.created_by == actor.user.id {
+            return Ok(Reach::IN_SCOPE);
+        }
+        for case_id in tx.cases_of_person(person.id, actor.agency.id).await? {
+            let Some(case) = tx.case(case_id).await? else { continue };
+            let persons = tx.case_person_ids(case.id).await?;
+            if self.verdict(actor, Action::ReadCase, Resource::Case(&case, &persons)).allowed {
+                return Ok(Reach::IN_SCOPE);
+            }
+        }
+        // A referral that carried her to the actor's agency, which the actor may read (the
+        // desk that receives her, before her centre case exists).
+        for referral_id in tx.referrals_carrying(person.id, actor.agency.id).await? {
+            let Some(referral) = tx.referral(referral_id).await? else { continue };
+            let related = crate::referrals::related_cases(tx, actor, &referral).await?;
+            if self.verdict(actor, Action::ReadReferral, related.resource(&referral)).allowed {
+                return Ok(Reach::IN_SCOPE);
+            }
+        }
+        let purpose_stated = tx.person_purpose_open(actor.user.id, person.id, self.now()).await?;
+        Ok(Reach { in_scope: false, purpose_stated })
+    }
+
+    /// Whether stating a purpose would open `person`'s record to the actor (it is outside
+    /// their work, but their agency holds her identity and no guard closes her to them).
+    fn purpose_would_open(&self, actor: &Actor, person: &Person, classes: &BTreeSet<DataClass>, reach: Reach) -> bool {
+        let opened = Reach { purpose_stated: true, ..reach };
+        !reach.in_scope
+            && !reach.purpose_stated
+            && self
+                .verdict(
+                    actor,
+                    Action::ReadPerson,
+                    Resource::Person(person.id, person.registered_by_agency_id, classes, opened),
+                )
+                .allowed
+    }
+
+    /// The office that registered `person` (the first office of the user who did).
+    async fn registering_office(tx: &mut Tx, person: &Person) -> Result<Option<Office>, AppError> {
+        let Some(user) = tx.user(person.created_by).await? else { return Ok(None) };
+        let Some(office) = user.office_ids.first() else { return Ok(None) };
+        Ok(tx.office(*office).await?)
     }
 }
 
@@ -159,23 +253,63 @@ impl App {
             let person = tx.person(id).await?.ok_or(AppError::NotFound)?;
             let scope = tx.person_scope(&person, actor.agency.id).await?;
             let classes = shared_classes(&scope);
+            let reach = self.person_reach(&mut tx, actor, &person).await?;
+            if reach.purpose_stated {
+                audit.detail("purpose_stated", "true");
+            }
             match self.authorize(
                 &mut audit,
                 actor,
                 Action::ReadPerson,
-                Resource::Person(person.id, person.registered_by_agency_id, &classes),
+                Resource::Person(person.id, person.registered_by_agency_id, &classes, reach),
             ) {
                 Decision::Allow => {
                     let merged_into = tx.merged_into(person.id).await?;
-                    let view = self.person_view(actor, person, &scope);
+                    let view = self.person_view(actor, person, &scope, reach);
                     let safe_contact = if view.contact { tx.safe_contact(view.person.id).await? } else { None };
                     Ok(PersonView { merged_into, safe_contact, ..view })
                 }
+                _ if self.purpose_would_open(actor, &person, &classes, reach) => Err(AppError::PurposeRequired),
                 _ => Err(AppError::Hidden),
             }
         }
         .await;
         self.finish(tx, audit, &RequestContext::default(), result).await
+    }
+
+    /// Opens a person's record outside the actor's work for half an hour, for the purpose
+    /// they state (kept sealed under her key; the opening is audited as `person.open`).
+    /// Only a record a purpose can open is opened: one the actor's agency may not identify,
+    /// or a person the actor declared a tie to, stays not found.
+    pub async fn open_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        purpose: &str,
+        context: &RequestContext,
+    ) -> Result<PersonOpening, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "person.open").await?;
+        audit.subject(SubjectKind::Person, id);
+        let result = async {
+            let person = tx.person(id).await?.ok_or(AppError::NotFound)?;
+            let scope = tx.person_scope(&person, actor.agency.id).await?;
+            let classes = shared_classes(&scope);
+            let reach = self.person_reach(&mut tx, actor, &person).await?;
+            let opened = Reach { purpose_stated: true, ..reach };
+            let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, opened);
+            if self.authorize(&mut audit, actor, Action::ReadPerson, resource) != Decision::Allow {
+                return Err(AppError::Hidden);
+            }
+            let purpose = parse_reason(purpose, limits::SHORT, MIN_PURPOSE, MIN_PURPOSE_WORDS)
+                .map_err(|problem| AppError::invalid("purpose", problem))?;
+            let now = self.now();
+            let expires_at = now.checked_add(PURPOSE_DURATION).unwrap_or(now);
+            tx.insert_person_purpose(new_uuid(), actor.user.id, person.id, purpose.as_str(), now, expires_at).await?;
+            audit.detail("purpose_stated", "true");
+            Ok(PersonOpening { person_id: person.id, expires_at })
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
     }
 
     /// Finds persons the agency can identify, by name (in either script), QID or date of
@@ -261,14 +395,38 @@ impl App {
                 continue;
             }
             let scope = tx.person_scope(&person, actor.agency.id).await?;
-            let view = self.person_view(actor, person, &scope);
-            if !view.identity {
+            let reach = self.person_reach(tx, actor, &person).await?;
+            let view = self.person_view(actor, person.clone(), &scope, reach);
+            let name = by_name.get(&id).map(|(comparison, bits)| (comparison, *bits));
+            if view.identity {
+                let details = &view.person.details;
+                let found = Evidence { qid: details.qid.as_ref(), birth_date: details.birth_date, sex: details.sex };
+                let assessment = assess(name, asked, &found);
+                matches.push(PersonMatch { person: view, score: assessment.score, reasons: assessment.reasons });
                 continue;
             }
-            let details = &view.person.details;
+            if !self.purpose_would_open(actor, &person, &shared_classes(&scope), reach) {
+                continue;
+            }
+            // Outside the actor's work: ranked with what is known of her, shown as a
+            // glimpse, with only the reasons that repeat what the searcher typed.
+            let details = &person.details;
             let found = Evidence { qid: details.qid.as_ref(), birth_date: details.birth_date, sex: details.sex };
-            let assessment = assess(by_name.get(&id).map(|(comparison, bits)| (comparison, *bits)), asked, &found);
-            matches.push(PersonMatch { person: view, score: assessment.score, reasons: assessment.reasons });
+            let assessment = assess(name, asked, &found);
+            let reasons = assessment
+                .reasons
+                .into_iter()
+                .filter(|reason| matches!(reason, Reason::Part { .. } | Reason::NameOmitted { .. } | Reason::QidEqual))
+                .collect();
+            let glimpse = Glimpse {
+                age_band: details.birth_date.map(|birth| AgeBand::of(birth, local_date(self.now()))),
+                office: Self::registering_office(tx, &person).await?,
+            };
+            matches.push(PersonMatch {
+                person: PersonView::glimpse(person, glimpse),
+                score: assessment.score,
+                reasons,
+            });
         }
         matches.sort_by(|left, right| {
             right

@@ -448,6 +448,17 @@ impl TestApp {
         tx.commit().await.unwrap();
     }
 
+    /// Records that a user stated a purpose for a person's record, open for half an hour.
+    pub async fn fixture_purpose(&self, user: sila_domain::ids::UserId, person: sila_domain::ids::PersonId) {
+        let now = self.app.now();
+        let until = now.checked_add(jiff::SignedDuration::from_mins(30)).unwrap();
+        let mut tx = self.app.store.write().await.unwrap();
+        tx.insert_person_purpose(crate::new_uuid(), user, person, "a stated purpose for the matrix", now, until)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     /// Grants a user break-glass access to a case, live for an hour from now.
     pub async fn fixture_break_glass(&self, user: sila_domain::ids::UserId, case: sila_domain::ids::CaseId) {
         let now = self.app.now();
@@ -502,11 +513,12 @@ impl TestApp {
                     sila_store::PersonScope::Shared(classes) => classes,
                     _ => Default::default(),
                 };
+                let reach = app.person_reach(&mut tx, &actor, &person).await.unwrap();
                 app.authorize(
                     &mut audit,
                     &actor,
                     action,
-                    Resource::Person(id, person.registered_by_agency_id, &classes),
+                    Resource::Person(id, person.registered_by_agency_id, &classes, reach),
                 )
             }
             Probe::Consultation(id) => {

@@ -168,8 +168,20 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         ));
     }
 
-    // Persons: registered here, or reaching the agency by referral with or without a class.
-    let registered_here = test.fixture_person(agency, colleague).await;
+    // Persons: registered here, or reaching the agency by referral with or without a
+    // class; in a case the actor works on, registered by the actor, outside both, or
+    // opened with a stated purpose.
+    let in_actor_case = async |person| {
+        test.fixture_case(agency, office, actor, None, None, &[person], category).await;
+        person
+    };
+    let registered_here = in_actor_case(test.fixture_person(agency, colleague).await).await;
+    let registered_by_actor = test.fixture_person(agency, actor).await;
+    let outside_cases = test.fixture_person(agency, colleague).await;
+    let in_unseen_case = test.fixture_person(agency, elsewhere).await;
+    test.fixture_case(agency, other_office, elsewhere, None, None, &[in_unseen_case], category).await;
+    let with_purpose = test.fixture_person(agency, colleague).await;
+    test.fixture_purpose(actor, with_purpose).await;
     let shared = |classes: &'static [DataClass]| async move {
         let person = test.fixture_person(foreign_agency, foreigner).await;
         let source =
@@ -177,19 +189,29 @@ async fn rows_for(test: &TestApp, world: &World, role: Role) -> Vec<(String, Str
         test.fixture_referral(source, office, classes, None).await;
         person
     };
-    let with_identity = shared(&[DataClass::Identity, DataClass::Summary]).await;
-    let with_contact_only = shared(&[DataClass::Contact, DataClass::Summary]).await;
-    let with_summary_only = shared(&[DataClass::Summary]).await;
+    let with_identity = in_actor_case(shared(&[DataClass::Identity, DataClass::Summary]).await).await;
+    let with_contact_only = in_actor_case(shared(&[DataClass::Contact, DataClass::Summary]).await).await;
+    let with_summary_only = in_actor_case(shared(&[DataClass::Summary]).await).await;
+    let identity_outside_cases = shared(&[DataClass::Identity, DataClass::Contact, DataClass::Summary]).await;
     let never_shared = test.fixture_person(foreign_agency, foreigner).await;
-    let tied = test.fixture_person(agency, colleague).await;
+    let tied = in_actor_case(test.fixture_person(agency, colleague).await).await;
     test.fixture_conflict(actor, tied).await;
+    let tied_with_purpose = test.fixture_person(agency, colleague).await;
+    test.fixture_conflict(actor, tied_with_purpose).await;
+    test.fixture_purpose(actor, tied_with_purpose).await;
     for (relation, person) in [
         ("registered_here", registered_here),
+        ("registered_by_actor", registered_by_actor),
+        ("registered_here_outside_actor_cases", outside_cases),
+        ("registered_here_in_case_actor_cannot_read", in_unseen_case),
+        ("registered_here_purpose_stated", with_purpose),
         ("referred_with_identity", with_identity),
         ("referred_with_contact_only", with_contact_only),
         ("referred_with_summary_only", with_summary_only),
+        ("referred_with_identity_no_centre_case", identity_outside_cases),
         ("other_agency_never_referred", never_shared),
         ("registered_here_conflict", tied),
+        ("registered_here_conflict_purpose_stated", tied_with_purpose),
     ] {
         for (name, action) in [
             ("ReadPerson", Action::ReadPerson),

@@ -58,6 +58,10 @@ both_databases!(a_merge_carries_access_and_conflicts_and_an_unmerge_takes_them_b
     let caseworker = test.world.actor("aman.caseworker").user.id;
     let desk = test.world.actor("aman.desk").user.id;
     test.fixture_conflict(desk, duplicate).await;
+    // The caseworker works on neither record's cases: she stated why she opens both, so
+    // what decides below is what Aman received.
+    test.fixture_purpose(caseworker, survivor).await;
+    test.fixture_purpose(caseworker, duplicate).await;
     assert_eq!(test.access(caseworker, Action::ReadPerson, Probe::Person(survivor)).await, Decision::Hide);
     assert_eq!(test.access(desk, Action::ReadPerson, Probe::Person(duplicate)).await, Decision::Hide);
 

@@ -298,6 +298,54 @@ pub struct Person {
     pub version: i64,
 }
 
+/// A band of ages: what a search shows of a person outside the searcher's work instead of
+/// her date of birth (enough to tell a child from her mother, not to identify her).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AgeBand {
+    /// 0 to 5 years.
+    UnderSix,
+    /// 6 to 11.
+    SixToEleven,
+    /// 12 to 17.
+    TwelveToSeventeen,
+    /// 18 to 29.
+    EighteenToTwentyNine,
+    /// 30 to 44.
+    ThirtyToFortyFour,
+    /// 45 to 59.
+    FortyFiveToFiftyNine,
+    /// 60 and older.
+    SixtyAndOver,
+}
+
+impl AgeBand {
+    /// The band of a person born on `birth`, on `today`.
+    pub fn of(birth: jiff::civil::Date, today: jiff::civil::Date) -> AgeBand {
+        match crate::time::age_on(birth, today) {
+            ..=5 => AgeBand::UnderSix,
+            6..=11 => AgeBand::SixToEleven,
+            12..=17 => AgeBand::TwelveToSeventeen,
+            18..=29 => AgeBand::EighteenToTwentyNine,
+            30..=44 => AgeBand::ThirtyToFortyFour,
+            45..=59 => AgeBand::FortyFiveToFiftyNine,
+            _ => AgeBand::SixtyAndOver,
+        }
+    }
+
+    /// Its code (also the key of its label): `0-5`, `6-11`, … `60+`.
+    pub fn code(self) -> &'static str {
+        match self {
+            AgeBand::UnderSix => "0-5",
+            AgeBand::SixToEleven => "6-11",
+            AgeBand::TwelveToSeventeen => "12-17",
+            AgeBand::EighteenToTwentyNine => "18-29",
+            AgeBand::ThirtyToFortyFour => "30-44",
+            AgeBand::FortyFiveToFiftyNine => "45-59",
+            AgeBand::SixtyAndOver => "60+",
+        }
+    }
+}
+
 fn optional<T>(
     errors: &mut Errors,
     field: &str,
@@ -385,6 +433,17 @@ impl fmt::Display for PersonRole {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn age_bands_turn_on_the_birthday() {
+        use super::AgeBand;
+        let date = |y, m, d| jiff::civil::date(y, m, d);
+        assert_eq!(AgeBand::of(date(2020, 12, 5), date(2026, 12, 4)), AgeBand::UnderSix);
+        assert_eq!(AgeBand::of(date(2020, 12, 4), date(2026, 12, 4)), AgeBand::SixToEleven);
+        assert_eq!(AgeBand::of(date(2009, 1, 1), date(2026, 12, 4)), AgeBand::TwelveToSeventeen);
+        assert_eq!(AgeBand::of(date(2008, 12, 4), date(2026, 12, 4)), AgeBand::EighteenToTwentyNine);
+        assert_eq!(AgeBand::of(date(1966, 12, 4), date(2026, 12, 4)).code(), "60+");
+    }
+
     use super::*;
     use jiff::civil::date;
 

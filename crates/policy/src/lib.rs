@@ -171,8 +171,20 @@ pub enum Target<'a> {
     Case(&'a Case, &'a [PersonId]),
     /// A note, its case and the case's persons.
     Note(&'a Note, &'a Case, &'a [PersonId]),
-    /// A person: who registered them, and the classes of them the user's agency received.
-    Person(PersonId, AgencyId, &'a BTreeSet<DataClass>),
+    /// A person: who registered them, the classes of them the user's agency received,
+    /// whether she is in the user's scope of work, and whether the user stated a purpose.
+    Person {
+        /// The person.
+        id: PersonId,
+        /// The agency that registered her.
+        registered_by: AgencyId,
+        /// Her data classes the user's agency received by referral.
+        classes: &'a BTreeSet<DataClass>,
+        /// She is in a case the user may read, or the user registered her.
+        in_scope: bool,
+        /// The user stated why they open her record (recently).
+        purpose_stated: bool,
+    },
     /// A consultation: its id, agency and who recorded it.
     Consultation(ConsultationId, AgencyId, UserId),
     /// A referral, with whether the user may read its referring case and its centre case
@@ -307,13 +319,15 @@ impl Engine {
                     .push(Entity::new(id_uid("Note", note.id), attributes, HashSet::new()).map_err(|e| e.to_string())?);
                 id_uid("Note", note.id)
             }
-            Target::Person(person, registered_by, classes) => {
+            Target::Person { id: person, registered_by, classes, in_scope, purpose_stated } => {
                 let attributes = HashMap::from([
                     ("registered_by".to_string(), entity_ref("Agency", registered_by)),
                     (
                         "shared_classes".to_string(),
                         set_of(classes.iter().map(|class| RestrictedExpression::new_string(class.code().to_string()))),
                     ),
+                    ("in_scope".to_string(), RestrictedExpression::new_bool(in_scope)),
+                    ("purpose_stated".to_string(), RestrictedExpression::new_bool(purpose_stated)),
                 ]);
                 entities.push(
                     Entity::new(id_uid("Person", person), attributes, HashSet::new()).map_err(|e| e.to_string())?,

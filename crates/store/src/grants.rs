@@ -102,6 +102,52 @@ impl Tx {
         .collect()
     }
 
+    /// Records the purpose a user stated for opening a person's record (sealed with the
+    /// person's data key), open until `expires_at`.
+    pub async fn insert_person_purpose(
+        &mut self,
+        id: uuid::Uuid,
+        user: UserId,
+        person: PersonId,
+        purpose: &str,
+        stated_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sealed = self.seal(person.as_uuid(), "person_purpose", purpose).await?;
+        sqlx::query(
+            "INSERT INTO person_purposes (id, person_id, user_id, purpose, stated_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.hyphenated().to_string())
+        .bind(id_text(person))
+        .bind(id_text(user))
+        .bind(sealed)
+        .bind(micros(stated_at))
+        .bind(micros(expires_at))
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a user stated a purpose for a person's record that is still open at `now`.
+    pub async fn person_purpose_open(
+        &mut self,
+        user: UserId,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 FROM person_purposes
+             WHERE user_id = $1 AND person_id = $2 AND stated_at <= $3 AND expires_at > $3 LIMIT 1",
+        )
+        .bind(id_text(user))
+        .bind(id_text(person))
+        .bind(micros(now))
+        .fetch_optional(&mut *self.transaction)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Puts an alert in a user's inbox, and a notification of it in the outbox.
     pub async fn insert_alert(&mut self, alert: &Alert) -> Result<(), StoreError> {
         sqlx::query(

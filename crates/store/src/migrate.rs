@@ -80,6 +80,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0011_idempotency_sealed.sql"),
         include_str!("../../../migrations/postgres/0011_idempotency_sealed.sql"),
     ),
+    (
+        12,
+        "person_purposes",
+        include_str!("../../../migrations/sqlite/0012_person_purposes.sql"),
+        include_str!("../../../migrations/postgres/0012_person_purposes.sql"),
+    ),
 ];
 
 /// The version before which the values stored in clear by earlier versions are sealed

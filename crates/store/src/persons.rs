@@ -128,6 +128,22 @@ impl Tx {
         Ok(if classes.is_empty() { PersonScope::None } else { PersonScope::Shared(classes) })
     }
 
+    /// The referrals that carried something of a person to `agency`.
+    pub async fn referrals_carrying(
+        &mut self,
+        person: PersonId,
+        agency: AgencyId,
+    ) -> Result<Vec<ReferralId>, StoreError> {
+        sqlx::query("SELECT DISTINCT referral_id FROM person_access WHERE person_id = $1 AND agency_id = $2")
+            .bind(id_text(person))
+            .bind(id_text(agency))
+            .fetch_all(&mut *self.transaction)
+            .await?
+            .iter()
+            .map(|row| Columns::new(row, "person_access").id("referral_id"))
+            .collect()
+    }
+
     /// Records that `agency` received `class` of a person through `referral`.
     pub async fn grant_person_access(
         &mut self,

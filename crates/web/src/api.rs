@@ -94,6 +94,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(persons::create_person))
         .routes(routes!(persons::search_persons))
         .routes(routes!(persons::get_person))
+        .routes(routes!(persons::open_person))
         .routes(routes!(persons::merge_person))
         .routes(routes!(persons::unmerge_person))
         .routes(routes!(cases::create_case, cases::list_cases))

@@ -52,9 +52,11 @@ impl From<AppError> for ApiError {
         let status = match &error {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::SignInFailed => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::EnrolmentRequired | AppError::TokenScope | AppError::CrossSite => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden
+            | AppError::PurposeRequired
+            | AppError::EnrolmentRequired
+            | AppError::TokenScope
+            | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::Hidden => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,

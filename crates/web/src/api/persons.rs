@@ -8,7 +8,9 @@ use sila_domain::ids::PersonId;
 use utoipa::IntoParams;
 
 use crate::AppState;
-use crate::api::types::{ErrorBody, MatchOut, MergeIn, MergeOut, PersonIn, PersonOut, RegistrationOut};
+use crate::api::types::{
+    ErrorBody, MatchOut, MergeIn, MergeOut, OpeningOut, PersonIn, PersonOut, PurposeIn, RegistrationOut,
+};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, RequestLang, path_id};
 use crate::session::{Context, CurrentActor};
@@ -77,10 +79,12 @@ pub async fn search_persons(
     Ok(Json(found.iter().map(|found| MatchOut::new(found, &state.catalogs, lang)).collect()))
 }
 
-/// One person, with only the fields the caller's agency holds.
+/// One person, with only the fields the caller's agency holds. A person outside the
+/// caller's cases answers 403 `purpose_required` until the caller states a purpose
+/// (`POST /api/v1/persons/{id}/open`).
 #[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "persons", security(("session" = []), ("bearer" = [])),
     params(("id" = String, Path, description = "person id")),
-    responses((status = 200, body = PersonOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PersonOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_person(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -88,6 +92,27 @@ pub async fn get_person(
 ) -> Result<Json<PersonOut>, ApiError> {
     let id = path_id(&id, PersonId::parse)?;
     Ok(Json(PersonOut::from(&state.app.person(&actor, id).await?)))
+}
+
+/// Opens the record of a person outside the caller's cases for half an hour, for the
+/// purpose stated (kept sealed; the opening is audited as `person.open`).
+#[utoipa::path(post, path = "/api/v1/persons/{id}/open", tag = "persons", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "person id")),
+    request_body = PurposeIn,
+    responses((status = 201, body = OpeningOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn open_person(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PurposeIn>,
+) -> Result<(StatusCode, Json<OpeningOut>), ApiError> {
+    let id = path_id(&id, PersonId::parse)?;
+    let opening = state.app.open_person(&actor, id, body.purpose.as_deref().unwrap_or(""), &context).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OpeningOut { person_id: opening.person_id.to_string(), expires_at: opening.expires_at.to_string() }),
+    ))
 }
 
 /// Merges the duplicate record `duplicate_id` into the person in the path (police

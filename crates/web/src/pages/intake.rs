@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/intake", get(search_page))
         .route("/persons/new", get(new_person_page).post(register))
         .route("/persons/{id}", get(person_page))
+        .route("/persons/{id}/open", axum::routing::post(open_person))
 }
 
 /// A person as a page shows them: only what the viewer's agency may see is filled.
@@ -52,6 +53,9 @@ pub struct PersonCard {
     pub safe: Vec<String>,
     /// Her contact details are shown (and so her safe-contact rules may be recorded).
     pub contact: bool,
+    /// A search's glimpse of a person outside the viewer's cases: her age band and the
+    /// office that registered her, one line each (`None`: the card shows her record).
+    pub glimpse: Option<Vec<String>>,
 }
 
 impl PersonCard {
@@ -70,6 +74,17 @@ impl PersonCard {
             municipality: out.municipality.unwrap_or_default(),
             safe: safe_lines(ui, view.safe_contact.as_ref()),
             contact: view.contact,
+            glimpse: view.glimpse.as_ref().map(|glimpse| {
+                let mut lines = Vec::new();
+                if let Some(band) = glimpse.age_band {
+                    lines.push(ui.t1("person-age-band", "band", band.code()));
+                }
+                if let Some(office) = &glimpse.office {
+                    let name = if ui.lang == crate::i18n::Lang::Ar { &office.name_ar } else { &office.name_en };
+                    lines.push(ui.t1("person-registered-at", "office", name));
+                }
+                lines
+            }),
         }
     }
 }
@@ -400,7 +415,20 @@ async fn person_page(
 ) -> PageResult {
     let fail = fail(&state, &viewer);
     let id = PersonId::parse(&id).map_err(|_| fail(sila_app::AppError::NotFound))?;
-    let view = state.app.person(&viewer.actor, id).await.map_err(&fail)?;
+    let view = match state.app.person(&viewer.actor, id).await {
+        Ok(view) => view,
+        // Outside the viewer's cases: the record opens once they say why.
+        Err(sila_app::AppError::PurposeRequired) => {
+            let ui = Ui::new(&state, &viewer, "/intake", "person-open-title");
+            let form = purpose_form(&ui, &id.to_string(), query.case.as_deref(), &FormData::default());
+            let lead = ui.t("error-purpose_required");
+            return Ok(render_with(
+                StatusCode::FORBIDDEN,
+                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: Some("/intake".into()) },
+            ));
+        }
+        Err(error) => return Err(fail(error)),
+    };
     let ui = Ui::new(&state, &viewer, "/intake", "person-title");
     let registered = query.registered.is_some();
     let supervises =
@@ -416,6 +444,52 @@ async fn person_page(
     let actions =
         super::person_actions::forms(&ui, &person.id, supervises, view.merged_into.is_some(), &possible, None);
     Ok(render(&PersonPage { ui, person, registered, possible, open_case, add_to_case, merged_into, actions }))
+}
+
+/// The form that opens a person's record outside the viewer's cases, for a purpose.
+fn purpose_form(ui: &Ui<'_>, person: &str, case: Option<&str>, data: &FormData) -> Form {
+    let mut form = Form::post("open-person", &format!("/persons/{person}/open"), ui.t("person-open-submit"))
+        .legend(ui.t("person-open-title"))
+        .field(
+            Field::textarea("purpose", ui.t("field-purpose"), data.text("purpose"))
+                .hint(ui.t("person-open-hint"))
+                .required(),
+        );
+    if let Some(case) = case.filter(|case| !case.trim().is_empty()) {
+        form = form.hidden("case", case);
+    }
+    form
+}
+
+async fn open_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Posted(data): Posted<Vec<(String, String)>>,
+) -> PageResult {
+    let data = FormData(data);
+    let id = PersonId::parse(&id).map_err(|_| fail(&state, &viewer)(sila_app::AppError::NotFound))?;
+    let case = data.get("case").filter(|case| !case.trim().is_empty());
+    match state.app.open_person(&viewer.actor, id, &data.text("purpose"), &sila_app::RequestContext::default()).await {
+        Ok(_) => Ok(see_other(&match &case {
+            Some(case) => format!("/persons/{id}?case={}", urlencode(case)),
+            None => format!("/persons/{id}"),
+        })),
+        Err(error @ sila_app::AppError::Invalid(_)) => {
+            let ui = Ui::new(&state, &viewer, "/intake", "person-open-title");
+            let form = purpose_form(&ui, &id.to_string(), case.as_deref(), &data).with_error(
+                &ui,
+                error,
+                &super::forms::base_field,
+            );
+            let lead = ui.t("error-purpose_required");
+            Ok(render_with(
+                StatusCode::BAD_REQUEST,
+                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: Some("/intake".into()) },
+            ))
+        }
+        Err(error) => Err(fail(&state, &viewer)(error)),
+    }
 }
 
 /// Records that may be the same person, found as a search by her name and birth date

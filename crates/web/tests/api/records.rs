@@ -293,3 +293,94 @@ both_databases!(stored_answers_for_retries_hold_no_content_expire_and_go_with_a_
         .expect(StatusCode::CREATED);
     assert_eq!(test.app.purge_idempotency_keys().await.unwrap(), 0, "the claim already forgot the officer's old keys");
 });
+
+both_databases!(a_user_without_cases_reads_no_persons_details_until_she_states_why, |test: TestApp| async move {
+    // Aman received the woman's identity and contact with the referral; its legal advisor
+    // works on none of her cases.
+    let (_officer, desk, _case, woman, _child, _referral, _centre) = accepted_referral(&test).await;
+    let legal = Client::sign_in(&test, "aman.legal").await;
+    let qid = desk.get(&format!("/api/v1/persons/{woman}")).await.expect(StatusCode::OK)["qid"]
+        .as_str()
+        .expect("the desk works on her case and reads her QID")
+        .to_string();
+    let search =
+        "/api/v1/persons/search?q=%D9%86%D9%88%D8%B1%D8%A9%20%D8%B3%D8%A7%D9%84%D9%85%20%D8%A7%D9%84%D9%85%D8%B1%D9%8A";
+
+    // Search finds her as a glimpse: her name, an age band, the registering office.
+    let answer = legal.send("GET", search, None, &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&answer.bytes).into_owned();
+    let found: Value = serde_json::from_str(&text).unwrap();
+    let her = found.as_array().unwrap().iter().find(|m| m["person"]["id"] == woman.as_str()).expect("she is found");
+    assert_eq!(her["person"]["visibility"], "glimpse", "{her}");
+    assert_eq!(her["person"]["full_name_ar"], "نورة سالم المري");
+    assert_eq!(her["person"]["age_band"], "30-44");
+    assert!(her["person"]["registered_at"]["en"].is_string(), "{her}");
+    for hidden in [qid.as_str(), "5512", "1990-05-14", "الريان"] {
+        assert!(!text.contains(hidden), "the glimpse shows {hidden}: {text}");
+    }
+    // By her QID too, when the searcher has it — still a glimpse.
+    let by_qid = legal.get(&format!("/api/v1/persons/search?qid={qid}")).await.expect(StatusCode::OK);
+    assert_eq!(by_qid[0]["person"]["visibility"], "glimpse", "{by_qid}");
+    assert!(by_qid[0]["person"]["phones"].is_null(), "{by_qid}");
+
+    // Her record answers "state a purpose", on the API and on the page.
+    legal.get(&format!("/api/v1/persons/{woman}")).await.expect_error(StatusCode::FORBIDDEN, "purpose_required", None);
+    let page = legal.send("GET", &format!("/persons/{woman}"), None, &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = String::from_utf8_lossy(&page.bytes).into_owned();
+    assert!(page.contains(&format!("action=\"/persons/{woman}/open\"")), "{page}");
+    assert!(!page.contains(&qid));
+
+    // A word or two is no purpose, and opens nothing.
+    legal.post(&format!("/api/v1/persons/{woman}/open"), serde_json::json!({ "purpose": "check" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "too_short",
+        Some("purpose"),
+    );
+    legal.get(&format!("/api/v1/persons/{woman}")).await.expect_error(StatusCode::FORBIDDEN, "purpose_required", None);
+
+    // A purpose opens her record, recorded and audited.
+    let pool = raw_database(&test).await;
+    let before = last_entry(&pool).await;
+    let legal_id = test.world.actor("aman.legal").user.id.to_string();
+    let purpose = "She asked the legal advisor about custody at the centre today";
+    legal
+        .post(&format!("/api/v1/persons/{woman}/open"), serde_json::json!({ "purpose": purpose }))
+        .await
+        .expect(StatusCode::CREATED);
+    let (actions, subjects) = subjects_since(&pool, &legal_id, before).await;
+    assert_eq!(actions, vec!["person.open".to_string()]);
+    assert_eq!(subjects, vec![format!("person:{woman}")]);
+    let read = legal.get(&format!("/api/v1/persons/{woman}")).await.expect(StatusCode::OK);
+    assert_eq!(read["qid"], qid.as_str());
+    // The purpose is kept sealed, not in clear.
+    let stored: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT purpose FROM person_purposes WHERE user_id = $1")
+        .bind(&legal_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(!String::from_utf8_lossy(&stored[0].0).contains("custody"));
+
+    // It lasts half an hour.
+    test.clock.advance(jiff::SignedDuration::from_mins(20));
+    legal.get(&format!("/api/v1/persons/{woman}")).await.expect(StatusCode::OK);
+    test.clock.advance(jiff::SignedDuration::from_mins(11));
+    legal.get(&format!("/api/v1/persons/{woman}")).await.expect_error(StatusCode::FORBIDDEN, "purpose_required", None);
+
+    // A person the agency never received stays not found, purpose or none.
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let stranger = officer
+        .post("/api/v1/persons", serde_json::json!({ "first_name_ar": "سلمى", "sex": "female" }))
+        .await
+        .expect(StatusCode::CREATED)["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    legal.get(&format!("/api/v1/persons/{stranger}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    legal
+        .post(&format!("/api/v1/persons/{stranger}/open"), serde_json::json!({ "purpose": purpose }))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found", None);
+});

@@ -100,7 +100,9 @@ pub struct PhoneOut {
 pub struct PersonOut {
     /// Id.
     pub id: String,
-    /// `full` (registered by the caller's agency) or `shared` (received by referral).
+    /// `full` (registered by the caller's agency), `shared` (received by referral) or
+    /// `glimpse` (a search's view of a person outside the caller's cases: names, age band
+    /// and registering office; her record opens with a stated purpose).
     pub visibility: String,
     /// Data classes visible: `identity`, `contact`.
     pub visible_classes: Vec<String>,
@@ -141,6 +143,20 @@ pub struct PersonOut {
     /// How she may safely be contacted — read before any contact (with the contact
     /// details, when they are shown).
     pub safe_contact: Option<SafeContactOut>,
+    /// In a glimpse: her age band (`0-5`, `6-11`, `12-17`, `18-29`, `30-44`, `45-59`,
+    /// `60+`), instead of her date of birth.
+    pub age_band: Option<String>,
+    /// In a glimpse: the office that registered her, in both languages.
+    pub registered_at: Option<OfficeName>,
+}
+
+/// An office's name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficeName {
+    /// Arabic.
+    pub ar: String,
+    /// English.
+    pub en: String,
 }
 
 /// Safe-contact rules.
@@ -207,13 +223,21 @@ impl From<&PersonView> for PersonOut {
         }
         PersonOut {
             id: person.id.to_string(),
-            visibility: if view.full { "full" } else { "shared" }.into(),
+            visibility: if view.glimpse.is_some() {
+                "glimpse"
+            } else if view.full {
+                "full"
+            } else {
+                "shared"
+            }
+            .into(),
             visible_classes: classes,
             first_name_ar: text(&details.name_ar.first),
             father_name_ar: text(&details.name_ar.father),
             grandfather_name_ar: text(&details.name_ar.grandfather),
             family_name_ar: text(&details.name_ar.family),
-            full_name_ar: Some(details.name_ar.full()).filter(|name| identity && !name.is_empty()),
+            full_name_ar: Some(details.name_ar.full())
+                .filter(|name| (identity || view.glimpse.is_some()) && !name.is_empty()),
             name_latin: text(&details.name_latin),
             sex: identity.then(|| details.sex.code().to_string()),
             birth_date: details.birth_date.map(|date| date.to_string()),
@@ -233,6 +257,12 @@ impl From<&PersonView> for PersonOut {
             version: person.version,
             merged_into: view.merged_into.map(|id| id.to_string()),
             safe_contact: view.safe_contact.as_ref().map(SafeContactOut::from),
+            age_band: view.glimpse.as_ref().and_then(|glimpse| glimpse.age_band).map(|band| band.code().to_string()),
+            registered_at: view
+                .glimpse
+                .as_ref()
+                .and_then(|glimpse| glimpse.office.as_ref())
+                .map(|office| OfficeName { ar: office.name_ar.clone(), en: office.name_en.clone() }),
         }
     }
 }
@@ -357,6 +387,22 @@ impl From<&MergeOutcome> for MergeOut {
             conflicts: outcome.conflicts,
         }
     }
+}
+
+/// Why the caller opens a person's record outside their cases.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PurposeIn {
+    /// The purpose, in words (at least three): kept sealed, the opening audited.
+    pub purpose: Option<String>,
+}
+
+/// A person's record opened for a stated purpose.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpeningOut {
+    /// The person.
+    pub person_id: String,
+    /// When the record closes to the caller again.
+    pub expires_at: String,
 }
 
 /// A merge request: the duplicate record to merge into the one in the path.
