@@ -13,7 +13,7 @@ use sila_domain::audit::SubjectKind;
 use sila_domain::case::{Case, CaseKind, CasePerson};
 use sila_domain::court::{
     CourtOrder, HORIZON_DAYS, OrderKind, Party, Schedule, ScheduleInput, Visit, VisitEvent, VisitEventKind,
-    VisitStatus, check_event, status_after,
+    VisitStatus, check_event, check_sequence, standing, status_after,
 };
 use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{CourtOrderId, OfficeId, PersonId, VisitId};
@@ -75,7 +75,18 @@ pub struct VisitEventInput {
     pub note: Option<String>,
     /// The one-time check-in code a parent shows on arrival: it names the party.
     pub code: Option<String>,
+    /// A correction: the id of the event it supersedes.
+    pub corrects: Option<String>,
+    /// A correction's reason (required with `corrects`).
+    pub reason: Option<String>,
+    /// A correction's time of day, `HH:MM` local, on the visit's date (the corrected
+    /// event's time when absent).
+    pub time: Option<String>,
 }
+
+/// The shortest correction reason accepted, in characters, and the fewest words.
+const MIN_CORRECTION_REASON: usize = 10;
+const MIN_CORRECTION_WORDS: usize = 3;
 
 impl App {
     /// Registers a family-court order: opens its court-order case and generates its visits.
@@ -262,7 +273,15 @@ impl App {
             let kind = kind.ok_or_else(|| AppError::invalid("kind", Problem::Required))?;
             let now = self.now();
             let mut party = party;
-            if let Some(code) = input.code.as_deref().map(str::trim).filter(|code| !code.is_empty()) {
+            let corrects = match input.corrects.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+                Some(text) => {
+                    Some(uuid::Uuid::try_parse(text).map_err(|_| AppError::invalid("corrects", Problem::InvalidId))?)
+                }
+                None => None,
+            };
+            if corrects.is_none()
+                && let Some(code) = input.code.as_deref().map(str::trim).filter(|code| !code.is_empty())
+            {
                 // A check-in: the code (used once, before it expires) says who arrived.
                 // The attempt is claimed before any code is compared: past the limit of
                 // wrong codes for the visit, none is compared again.
@@ -292,18 +311,80 @@ impl App {
                 audit.detail("check_in", "code");
             }
             check_event(kind, party, note.as_ref()).map_err(|error| AppError::Invalid(vec![error]))?;
+            // The visit's day, local time, widened by the tolerance: its steps are taken
+            // then; nothing is recorded before it; a late incident or note may follow.
+            let tolerance = self.config.visit_day_tolerance;
+            let day = |date: Date| {
+                jiff::tz::Offset::constant(3).to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            };
+            let opens = day(visit.on).map_err(|error| AppError::Internal(error.to_string()))? - tolerance;
+            let closes = day(visit.on.tomorrow().map_err(|error| AppError::Internal(error.to_string()))?)
+                .map_err(|error| AppError::Internal(error.to_string()))?
+                + tolerance;
+            if now < opens {
+                return Err(AppError::invalid("kind", Problem::NotOnVisitDay));
+            }
+            let recorded = tx.visit_events(case.id, visit.id).await?;
+            let (at, reason, recorded_at) = match corrects {
+                None => {
+                    if VisitEvent::is_attendance(kind) && now >= closes {
+                        return Err(AppError::invalid("kind", Problem::NotOnVisitDay));
+                    }
+                    (now, None, None)
+                }
+                Some(id) => {
+                    let original = recorded
+                        .iter()
+                        .find(|event| event.id == id)
+                        .ok_or_else(|| AppError::invalid("corrects", Problem::UnknownValue))?;
+                    if recorded.iter().any(|event| event.supersedes == Some(id)) {
+                        return Err(AppError::invalid("corrects", Problem::AlreadyCorrected));
+                    }
+                    let reason = sila_domain::text::parse_reason(
+                        input.reason.as_deref().unwrap_or(""),
+                        limits::SHORT,
+                        MIN_CORRECTION_REASON,
+                        MIN_CORRECTION_WORDS,
+                    )
+                    .map_err(|problem| AppError::invalid("reason", problem))?;
+                    let at = match input.time.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+                        None => original.at,
+                        Some(text) => {
+                            let time = sila_domain::time::parse_time(text)
+                                .map_err(|problem| AppError::invalid("time", problem))?;
+                            jiff::tz::Offset::constant(3)
+                                .to_timestamp(visit.on.to_datetime(time))
+                                .map_err(|_| AppError::invalid("time", Problem::InvalidTime))?
+                        }
+                    };
+                    if at < opens || at >= closes {
+                        return Err(AppError::invalid("time", Problem::NotOnVisitDay));
+                    }
+                    if at > now {
+                        return Err(AppError::invalid("time", Problem::DateInFuture));
+                    }
+                    (at, Some(reason), Some(now))
+                }
+            };
             let event = VisitEvent {
                 id: new_uuid(),
                 visit_id: visit.id,
                 kind,
                 party,
                 note,
-                at: now,
+                at,
                 recorded_by: actor.user.id,
+                supersedes: corrects,
+                reason,
+                recorded_at,
             };
+            // The visit's course with this event: in order, once each.
+            let mut all = recorded.clone();
+            all.push(event.clone());
+            let course: Vec<_> = standing(&all).iter().map(|event| (event.kind, event.party)).collect();
+            check_sequence(&course).map_err(|problem| AppError::invalid("kind", problem))?;
             tx.insert_visit_event(case.id, &event).await?;
-            let kinds: Vec<VisitEventKind> =
-                tx.visit_events(case.id, visit.id).await?.iter().map(|event| event.kind).collect();
+            let kinds: Vec<VisitEventKind> = standing(&all).iter().map(|event| event.kind).collect();
             let status = status_after(&kinds);
             if status != visit.status {
                 tx.set_visit_status(visit.id, status).await?;
@@ -314,7 +395,11 @@ impl App {
             audit.detail("visit", &visit.id.to_string());
             audit.detail("kind", kind.code());
             audit.detail("party", party.map(|party| party.code()).unwrap_or(""));
-            audit.detail("at", &now.to_string());
+            audit.detail("at", &at.to_string());
+            if let Some(original) = corrects {
+                audit.detail("supersedes", &original.hyphenated().to_string());
+                audit.detail("recorded_at", &now.to_string());
+            }
             let mut details = vec![("kind", kind.code())];
             if let Some(party) = party {
                 details.push(("party", party.code()));

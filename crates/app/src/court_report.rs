@@ -91,6 +91,9 @@ impl App {
                         party: event.party.map(|party| party.code().to_string()),
                         at: event.at.to_string(),
                         note: event.note.map(|note| note.as_str().to_string()),
+                        supersedes: event.supersedes.map(|id| id.hyphenated().to_string()),
+                        reason: event.reason.map(|reason| reason.as_str().to_string()),
+                        recorded_at: event.recorded_at.map(|at| at.to_string()),
                     })
                     .collect();
                 let local =

@@ -346,6 +346,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
             data_classes: DataClass::ALL.into(),
             deadlines: standard_deadlines(),
             revoked: false,
+            accepted_by: [police, world.agency("AMAN").id].into(),
         };
         let wifaq = Protocol {
             id: ProtocolId::from_uuid(new_uuid()),
@@ -368,6 +369,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
             .into(),
             deadlines: standard_deadlines(),
             revoked: false,
+            accepted_by: [police, world.agency("WIFAQ").id].into(),
         };
         for (protocol, reference) in [(&aman, "CP-AMAN/2019/1"), (&wifaq, "CP-WIFAQ/2019/1")] {
             tx.insert_protocol(protocol, Some(reference), None, now).await?;

@@ -106,8 +106,11 @@ impl App {
         Ok(self.store.read().await?.users_of_agency(actor.agency.id).await?)
     }
 
-    /// Adds a protocol version between two agencies. Its version number is one more
-    /// than the highest between them; referrals made from its first day use it.
+    /// Proposes a protocol version between the actor's agency and another. Its version
+    /// number is one more than the highest between them; the proposal is the actor's
+    /// agency's acceptance, and the version is in force — referrals made from its first
+    /// day use it — only once an administrator of the other party accepts it
+    /// ([`App::accept_protocol`]); that party's administrators are alerted.
     pub async fn create_protocol(
         &self,
         actor: &Actor,
@@ -188,6 +191,12 @@ impl App {
                     return Err(AppError::invalid(field, Problem::UnknownValue));
                 }
             }
+            // An administrator proposes only protocols their own agency is a party to.
+            let other = match actor.agency.id {
+                id if id == agency_a => agency_b,
+                id if id == agency_b => agency_a,
+                _ => return Err(AppError::Forbidden),
+            };
             let existing = tx.protocols_between(agency_a, agency_b).await?;
             let version = existing.iter().map(|protocol| protocol.version).max().unwrap_or(0) + 1;
             let protocol = Protocol {
@@ -202,11 +211,60 @@ impl App {
                 data_classes,
                 deadlines,
                 revoked: false,
+                accepted_by: [actor.agency.id].into(),
             };
-            tx.insert_protocol(&protocol, document_ref.as_ref().map(Text::as_str), Some(actor.user.id), self.now())
-                .await?;
+            let now = self.now();
+            tx.insert_protocol(&protocol, document_ref.as_ref().map(Text::as_str), Some(actor.user.id), now).await?;
             audit.subject(SubjectKind::Protocol, protocol.id);
             audit.detail("version", &version.to_string());
+            audit.detail("accepted_by", &actor.agency.id.to_string());
+            for administrator in tx.users_with_role(other, sila_domain::agency::Role::Administrator).await? {
+                tx.insert_alert(&sila_store::Alert {
+                    id: new_uuid(),
+                    user_id: administrator,
+                    kind: "protocol.proposed".into(),
+                    subject_kind: Some("protocol".into()),
+                    subject_id: Some(protocol.id.to_string()),
+                    created_at: now,
+                    read_at: None,
+                })
+                .await?;
+            }
+            Ok(protocol)
+        }
+        .await;
+        self.finish(tx, audit, context, result).await
+    }
+
+    /// Accepts, for the actor's agency, a protocol version the other party proposed: with
+    /// both acceptances recorded it is in force from its first day. Only an administrator
+    /// of a party accepts; a party accepts a version once; a revoked version is not
+    /// accepted.
+    pub async fn accept_protocol(
+        &self,
+        actor: &Actor,
+        id: ProtocolId,
+        context: &RequestContext,
+    ) -> Result<Protocol, AppError> {
+        let (mut tx, mut audit) = self.begin(Some(actor), "protocol.accept").await?;
+        audit.subject(SubjectKind::Protocol, id);
+        let result = async {
+            if self.authorize(&mut audit, actor, Action::Administer, Resource::Nothing) != Decision::Allow {
+                return Err(AppError::Forbidden);
+            }
+            let mut protocol = tx.protocol(id).await?.ok_or(AppError::NotFound)?;
+            if protocol.agency_a != actor.agency.id && protocol.agency_b != actor.agency.id {
+                return Err(AppError::Forbidden);
+            }
+            if protocol.revoked {
+                return Err(AppError::Conflict(crate::Conflict::TransitionNotAllowed));
+            }
+            if !tx.accept_protocol(protocol.id, actor.agency.id, Some(actor.user.id), self.now()).await? {
+                return Err(AppError::Conflict(crate::Conflict::AlreadyDecided));
+            }
+            protocol.accepted_by.insert(actor.agency.id);
+            audit.detail("accepted_by", &actor.agency.id.to_string());
+            audit.detail("in_force", if protocol.accepted() { "true" } else { "false" });
             Ok(protocol)
         }
         .await;

@@ -111,6 +111,8 @@ pub struct AppConfig {
     pub witness: ledger::Witness,
     /// How long an idempotency key (and its sealed answer) is kept.
     pub idempotency_retention: SignedDuration,
+    /// How long before and after a visit's day (local time) its steps may be recorded.
+    pub visit_day_tolerance: SignedDuration,
 }
 
 impl Default for AppConfig {
@@ -123,6 +125,7 @@ impl Default for AppConfig {
             attachment_max_bytes: 4 * 1024 * 1024,
             witness: ledger::Witness::default(),
             idempotency_retention: SignedDuration::from_hours(24),
+            visit_day_tolerance: SignedDuration::from_hours(2),
         }
     }
 }
@@ -141,6 +144,10 @@ impl AppConfig {
             || self.break_glass_duration > SignedDuration::from_hours(24)
         {
             return Err("break-glass access must last more than nothing and at most a day".into());
+        }
+        if self.visit_day_tolerance < SignedDuration::ZERO || self.visit_day_tolerance > SignedDuration::from_hours(12)
+        {
+            return Err("a visit day's tolerance must be between none and twelve hours".into());
         }
         Ok(())
     }

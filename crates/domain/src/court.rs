@@ -466,6 +466,73 @@ pub struct VisitEvent {
     pub at: Timestamp,
     /// Who recorded it.
     pub recorded_by: UserId,
+    /// A correction: the event it supersedes (which stays on the record and in the report,
+    /// marked as corrected).
+    pub supersedes: Option<uuid::Uuid>,
+    /// A correction's reason (absent once shredded, and on events that correct nothing).
+    pub reason: Option<Text>,
+    /// When it was recorded, for a correction made after the fact (`at` is then the time
+    /// it corrects to); `None`: recorded as it happened, at `at`.
+    pub recorded_at: Option<Timestamp>,
+}
+
+impl VisitEvent {
+    /// Whether it records who came and what happened to the children: arrivals, the
+    /// handover, the return and no-shows — what must happen on the visit's day, in order,
+    /// once each.
+    pub fn is_attendance(kind: VisitEventKind) -> bool {
+        matches!(
+            kind,
+            VisitEventKind::Arrived | VisitEventKind::Handover | VisitEventKind::Returned | VisitEventKind::NoShow
+        )
+    }
+}
+
+/// The events that stand: those no later event supersedes, in time order.
+pub fn standing(events: &[VisitEvent]) -> Vec<&VisitEvent> {
+    let superseded: BTreeSet<uuid::Uuid> = events.iter().filter_map(|event| event.supersedes).collect();
+    let mut standing: Vec<&VisitEvent> = events.iter().filter(|event| !superseded.contains(&event.id)).collect();
+    standing.sort_by_key(|event| (event.at, event.recorded_at.unwrap_or(event.at)));
+    standing
+}
+
+/// Checks that a visit's standing events, in time order, follow the visit's course: each
+/// party arrives once, or is recorded absent once (never both); the handover follows both
+/// arrivals and comes once; the return follows the handover and comes once; nothing of
+/// attendance follows the return. The problem names the first step out of order.
+pub fn check_sequence(events: &[(VisitEventKind, Option<Party>)]) -> Result<(), Problem> {
+    let mut arrived = BTreeSet::new();
+    let mut absent = BTreeSet::new();
+    let (mut handed, mut returned) = (false, false);
+    for (kind, party) in events {
+        let out_of_order = match kind {
+            VisitEventKind::Arrived | VisitEventKind::NoShow => {
+                let Some(party) = party else { return Err(Problem::Required) };
+                let seen = arrived.contains(party) || absent.contains(party);
+                if *kind == VisitEventKind::Arrived {
+                    arrived.insert(*party);
+                } else {
+                    absent.insert(*party);
+                }
+                seen || handed || returned
+            }
+            VisitEventKind::Handover => {
+                let out = handed || !(arrived.contains(&Party::Custodial) && arrived.contains(&Party::Visiting));
+                handed = true;
+                out
+            }
+            VisitEventKind::Returned => {
+                let out = returned || !handed;
+                returned = true;
+                out
+            }
+            VisitEventKind::Incident | VisitEventKind::Note => false,
+        };
+        if out_of_order {
+            return Err(Problem::OutOfOrder);
+        }
+    }
+    Ok(())
 }
 
 /// Checks what an event needs: arrivals and no-shows name the party; a no-show, an
@@ -482,8 +549,8 @@ pub fn check_event(kind: VisitEventKind, party: Option<Party>, note: Option<&Tex
     Ok(())
 }
 
-/// The status a visit reaches with its events: missed once a party did not come; held
-/// once the children were returned; scheduled otherwise.
+/// The status a visit reaches with its standing events: missed once a party did not
+/// come; held once the children were returned; scheduled otherwise.
 pub fn status_after(events: &[VisitEventKind]) -> VisitStatus {
     if events.contains(&VisitEventKind::NoShow) {
         VisitStatus::Missed
@@ -498,6 +565,39 @@ pub fn status_after(events: &[VisitEventKind]) -> VisitStatus {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_visit_s_steps_come_in_order_and_once_each() {
+        use Party::{Custodial, Visiting};
+        use VisitEventKind::*;
+        let good = [
+            (Arrived, Some(Visiting)),
+            (Arrived, Some(Custodial)),
+            (Handover, None),
+            (Incident, None),
+            (Returned, None),
+            (Note, None),
+        ];
+        assert_eq!(check_sequence(&good), Ok(()));
+        assert_eq!(check_sequence(&[(NoShow, Some(Visiting)), (Note, None)]), Ok(()));
+        for bad in [
+            vec![(Arrived, Some(Visiting)), (Arrived, Some(Visiting))],
+            vec![(Arrived, Some(Visiting)), (Handover, None)],
+            vec![(Returned, None)],
+            vec![(Arrived, Some(Visiting)), (Arrived, Some(Custodial)), (Handover, None), (Handover, None)],
+            vec![(NoShow, Some(Visiting)), (Arrived, Some(Visiting))],
+            vec![(Arrived, Some(Custodial)), (NoShow, Some(Custodial))],
+            vec![
+                (Arrived, Some(Visiting)),
+                (Arrived, Some(Custodial)),
+                (Handover, None),
+                (Returned, None),
+                (Returned, None),
+            ],
+        ] {
+            assert_eq!(check_sequence(&bad), Err(Problem::OutOfOrder), "{bad:?}");
+        }
+    }
 
     #[test]
     fn weekly_on_fridays_skips_the_national_day() {

@@ -102,6 +102,13 @@ pub enum Problem {
     LinkNotValid,
     /// Too many wrong codes were typed for this record; no more are compared.
     AttemptsExhausted,
+    /// A step of a visit recorded outside the visit's day.
+    NotOnVisitDay,
+    /// A step of a visit out of its course (a second arrival, a handover before both
+    /// arrived, a return before the handover).
+    OutOfOrder,
+    /// The event to correct was already corrected.
+    AlreadyCorrected,
 }
 
 impl Problem {
@@ -149,6 +156,9 @@ impl Problem {
             Problem::WrongPassword => "wrong_password",
             Problem::LinkNotValid => "link_not_valid",
             Problem::AttemptsExhausted => "attempts_exhausted",
+            Problem::NotOnVisitDay => "not_on_visit_day",
+            Problem::OutOfOrder => "out_of_order",
+            Problem::AlreadyCorrected => "already_corrected",
         }
     }
 
@@ -207,6 +217,9 @@ impl Problem {
             Problem::WrongPassword,
             Problem::LinkNotValid,
             Problem::AttemptsExhausted,
+            Problem::NotOnVisitDay,
+            Problem::OutOfOrder,
+            Problem::AlreadyCorrected,
         ]
     }
 }

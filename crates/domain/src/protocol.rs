@@ -74,6 +74,9 @@ pub struct Protocol {
     pub deadlines: Deadlines,
     /// Whether an administrator has revoked it.
     pub revoked: bool,
+    /// The parties whose administrators accepted this version: it is in force only when
+    /// both did (one proposes it, which is its acceptance; the other accepts it).
+    pub accepted_by: BTreeSet<AgencyId>,
 }
 
 impl Protocol {
@@ -82,9 +85,15 @@ impl Protocol {
         (self.agency_a == first && self.agency_b == second) || (self.agency_a == second && self.agency_b == first)
     }
 
-    /// Whether it is in force on `day`.
+    /// Whether an administrator of each party has accepted this version.
+    pub fn accepted(&self) -> bool {
+        self.accepted_by.contains(&self.agency_a) && self.accepted_by.contains(&self.agency_b)
+    }
+
+    /// Whether it is in force on `day`: accepted by both parties, not revoked, and within
+    /// its dates.
     pub fn in_force_on(&self, day: Date) -> bool {
-        !self.revoked && self.valid_from <= day && self.valid_until.is_none_or(|until| day <= until)
+        self.accepted() && !self.revoked && self.valid_from <= day && self.valid_until.is_none_or(|until| day <= until)
     }
 
     /// Whether a case of `category` (with its parent category, for a sub-category) may
@@ -239,6 +248,7 @@ mod tests {
             data_classes: [DataClass::Identity, DataClass::Summary, DataClass::Risk].into(),
             deadlines,
             revoked: false,
+            accepted_by: [agency(1), agency(2)].into(),
         }
     }
 
@@ -259,6 +269,10 @@ mod tests {
         let mut revoked = protocol(2, date(2026, 7, 1), None);
         revoked.revoked = true;
         assert_eq!(in_force(&[revoked], agency(1), agency(2), date(2026, 8, 1)), None);
+        // Proposed by one party and not yet accepted by the other: not in force.
+        let mut proposed = protocol(2, date(2026, 7, 1), None);
+        proposed.accepted_by = [agency(1)].into();
+        assert_eq!(in_force(&[proposed], agency(1), agency(2), date(2026, 8, 1)), None);
     }
 
     #[test]

@@ -114,6 +114,15 @@ pub struct EventLine {
     pub at: String,
     /// What was written (a no-show's reason, an incident).
     pub note: Option<String>,
+    /// A correction: the id of the event it supersedes (which stays in the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// A correction's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A correction: when it was recorded (RFC 3339); `at` is the time it corrects to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
 }
 
 /// The totals of the period.
@@ -140,10 +149,15 @@ impl Summary {
         let count = |test: &dyn Fn(&VisitLine) -> bool| {
             u32::try_from(visits.iter().filter(|visit| test(visit)).count()).unwrap_or(u32::MAX)
         };
+        // A corrected event stays in the report, but only what stands is counted.
         let events = |kind: &str, party: Option<&str>| {
             let found = visits
                 .iter()
-                .flat_map(|visit| &visit.events)
+                .flat_map(|visit| {
+                    let superseded: Vec<&str> =
+                        visit.events.iter().filter_map(|event| event.supersedes.as_deref()).collect();
+                    visit.events.iter().filter(move |event| !superseded.contains(&event.event_id.as_str()))
+                })
                 .filter(|event| event.kind == kind && (party.is_none() || event.party.as_deref() == party))
                 .count();
             u32::try_from(found).unwrap_or(u32::MAX)
@@ -374,7 +388,9 @@ fn check_against_records(content: &ReportContent, digest: &str, records: &[Audit
         let agrees = detail(record, "visit") == visit.visit_id
             && detail(record, "kind") == event.kind
             && detail(record, "party") == event.party.clone().unwrap_or_default()
-            && detail(record, "at") == event.at;
+            && detail(record, "at") == event.at
+            && detail(record, "supersedes") == event.supersedes.clone().unwrap_or_default()
+            && detail(record, "recorded_at") == event.recorded_at.clone().unwrap_or_default();
         if !agrees {
             return mismatch(format!("event {} differs from its audit entry", event.event_id));
         }

@@ -153,6 +153,7 @@ fn template_data(report: &CourtReport, hijri: &dyn Fn(&str) -> String) -> Value 
         .visits
         .iter()
         .map(|visit| {
+            let superseded: Vec<&str> = visit.events.iter().filter_map(|event| event.supersedes.as_deref()).collect();
             let events: Vec<String> = visit
                 .events
                 .iter()
@@ -164,6 +165,21 @@ fn template_data(report: &CourtReport, hijri: &dyn Fn(&str) -> String) -> Value 
                     }
                     if let Some(note) = &event.note {
                         line.push_str(&format!(": {note}"));
+                    }
+                    // A corrected step stays, marked; its correction says why and when.
+                    if superseded.contains(&event.event_id.as_str()) {
+                        line.push_str(" (صُحّح)");
+                    }
+                    if let Some(reason) = &event.reason {
+                        let recorded = event
+                            .recorded_at
+                            .as_deref()
+                            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+                            .map(|at| {
+                                jiff::tz::Offset::constant(3).to_datetime(at).strftime("%Y-%m-%d %H:%M").to_string()
+                            })
+                            .unwrap_or_default();
+                        line.push_str(&format!(" — تصحيح سُجّل {recorded}: {reason}"));
                     }
                     line
                 })

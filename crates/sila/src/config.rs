@@ -51,6 +51,8 @@ pub struct Config {
     pub witness_syslog: Option<std::path::PathBuf>,
     /// Hours an idempotency key and its sealed answer are kept for retries.
     pub idempotency_hours: i64,
+    /// Minutes before and after a visit's day within which its steps are still taken.
+    pub visit_day_tolerance_minutes: i64,
 }
 
 /// A risk checklist as written in its TOML file.
@@ -110,6 +112,7 @@ impl Default for Config {
             witness_file: None,
             witness_syslog: None,
             idempotency_hours: 24,
+            visit_day_tolerance_minutes: 120,
         }
     }
 }
@@ -212,6 +215,7 @@ impl Config {
             break_glass_duration: jiff_minutes(self.break_glass_minutes),
             witness: sila_app::ledger::Witness { file: self.witness_file(), syslog: self.witness_syslog.clone() },
             idempotency_retention: jiff_minutes(self.idempotency_hours * 60),
+            visit_day_tolerance: jiff_minutes(self.visit_day_tolerance_minutes),
             ..sila_app::AppConfig::default()
         };
         if let Some(path) = &self.risk_instrument {

@@ -67,11 +67,14 @@ async fn issued_report(test: &TestApp) -> Vec<u8> {
         kind: kind.into(),
         party: party.map(Into::into),
         note: note.map(Into::into),
-        code: None,
+        ..VisitEventInput::default()
     };
+    // Each step on its visit's day: Friday 4 December at 15:00 in Doha, then a week later.
+    test.clock.advance(sila_app::SignedDuration::from_hours(5 * 24 + 4));
     app.record_visit_event(desk, order.visits[0].id, &event("arrived", Some("visiting"), None), &context)
         .await
         .unwrap();
+    test.clock.advance(sila_app::SignedDuration::from_hours(7 * 24));
     app.record_visit_event(
         desk,
         order.visits[1].id,

@@ -250,9 +250,13 @@ impl Tx {
             Some(text) => Some(self.seal(case.as_uuid(), "visit.note", text.as_str()).await?),
             None => None,
         };
+        let reason = match &event.reason {
+            Some(text) => Some(self.seal(case.as_uuid(), "visit.correction", text.as_str()).await?),
+            None => None,
+        };
         sqlx::query(
-            "INSERT INTO visit_events (id, visit_id, kind, party, note, at, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO visit_events (id, visit_id, kind, party, note, at, recorded_by, supersedes, reason, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(event.id.hyphenated().to_string())
         .bind(id_text(event.visit_id))
@@ -261,6 +265,9 @@ impl Tx {
         .bind(note)
         .bind(micros(event.at))
         .bind(id_text(event.recorded_by))
+        .bind(event.supersedes.map(|id| id.hyphenated().to_string()))
+        .bind(reason)
+        .bind(event.recorded_at.map(micros))
         .execute(&mut *self.transaction)
         .await?;
         Ok(())
@@ -269,8 +276,8 @@ impl Tx {
     /// The events of a visit, in order.
     pub async fn visit_events(&mut self, case: CaseId, visit: VisitId) -> Result<Vec<VisitEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, visit_id, kind, party, note, at, recorded_by FROM visit_events WHERE visit_id = $1
-             ORDER BY at, id",
+            "SELECT id, visit_id, kind, party, note, at, recorded_by, supersedes, reason, recorded_at
+             FROM visit_events WHERE visit_id = $1 ORDER BY at, id",
         )
         .bind(id_text(visit))
         .fetch_all(&mut *self.transaction)
@@ -284,6 +291,19 @@ impl Tx {
                 }
                 None => None,
             };
+            let reason = match columns.opt_bytes("reason")? {
+                Some(sealed) => {
+                    self.open(case.as_uuid(), "visit.correction", "visit_events", &sealed).await?.map(Text::from_stored)
+                }
+                None => None,
+            };
+            let supersedes = match columns.opt_text("supersedes")? {
+                Some(text) => Some(
+                    uuid::Uuid::parse_str(&text)
+                        .map_err(|_| StoreError::Corrupt { table: "visit_events", column: "supersedes" })?,
+                ),
+                None => None,
+            };
             events.push(VisitEvent {
                 id: uuid::Uuid::parse_str(&columns.text("id")?)
                     .map_err(|_| StoreError::Corrupt { table: "visit_events", column: "id" })?,
@@ -293,6 +313,9 @@ impl Tx {
                 note,
                 at: columns.instant("at")?,
                 recorded_by: columns.id("recorded_by")?,
+                supersedes,
+                reason,
+                recorded_at: columns.opt_instant("recorded_at")?,
             });
         }
         Ok(events)

@@ -86,6 +86,18 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0012_person_purposes.sql"),
         include_str!("../../../migrations/postgres/0012_person_purposes.sql"),
     ),
+    (
+        13,
+        "visit_corrections",
+        include_str!("../../../migrations/sqlite/0013_visit_corrections.sql"),
+        include_str!("../../../migrations/postgres/0013_visit_corrections.sql"),
+    ),
+    (
+        14,
+        "protocol_acceptances",
+        include_str!("../../../migrations/sqlite/0014_protocol_acceptances.sql"),
+        include_str!("../../../migrations/postgres/0014_protocol_acceptances.sql"),
+    ),
 ];
 
 /// The version before which the values stored in clear by earlier versions are sealed

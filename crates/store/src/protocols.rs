@@ -13,7 +13,31 @@ use crate::error::StoreError;
 const PROTOCOL_COLUMNS: &str = "id, agency_a_id, agency_b_id, version, valid_from, valid_until, revoked";
 
 impl Tx {
-    /// Stores a protocol version with its parts.
+    /// Records that an administrator of `agency` (`None`: the demo seed, or a version in
+    /// force before acceptances were recorded) accepted a protocol version; `false` when
+    /// that party had already accepted it.
+    pub async fn accept_protocol(
+        &mut self,
+        protocol: ProtocolId,
+        agency: AgencyId,
+        user: Option<UserId>,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO protocol_acceptances (protocol_id, agency_id, user_id, accepted_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id_text(protocol))
+        .bind(id_text(agency))
+        .bind(opt_id_text(user))
+        .bind(micros(at))
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a protocol version with its parts, and the acceptances it comes with
+    /// (`accepted_by`, recorded as `created_by`'s).
     pub async fn insert_protocol(
         &mut self,
         protocol: &Protocol,
@@ -54,6 +78,9 @@ impl Tx {
                 .bind(class.code())
                 .execute(&mut *self.transaction)
                 .await?;
+        }
+        for agency in &protocol.accepted_by {
+            self.accept_protocol(protocol.id, *agency, created_by, at).await?;
         }
         for (priority, step, within) in protocol.deadlines.iter() {
             sqlx::query(
@@ -158,6 +185,13 @@ impl Tx {
                 SignedDuration::from_secs(columns.int("seconds")?),
             );
         }
+        let accepted_by = sqlx::query("SELECT agency_id FROM protocol_acceptances WHERE protocol_id = $1")
+            .bind(id_text(id))
+            .fetch_all(&mut *self.transaction)
+            .await?
+            .iter()
+            .map(|row| Columns::new(row, "protocol_acceptances").id("agency_id"))
+            .collect::<Result<_, _>>()?;
         let version = u32::try_from(columns.int("version")?)
             .map_err(|_| StoreError::Corrupt { table: "protocols", column: "version" })?;
         Ok(Protocol {
@@ -172,6 +206,7 @@ impl Tx {
             data_classes,
             deadlines,
             revoked: columns.flag("revoked")?,
+            accepted_by,
         })
     }
 }

@@ -85,6 +85,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(directory::offices, directory::create_office))
         .routes(routes!(directory::categories))
         .routes(routes!(directory::list_protocols, directory::create_protocol))
+        .routes(routes!(directory::accept_protocol))
         .routes(routes!(directory::users, directory::create_user))
         .routes(routes!(directory::set_user_roles))
         .routes(routes!(directory::disable_user))

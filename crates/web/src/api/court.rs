@@ -114,10 +114,16 @@ pub struct VisitEventOut {
     pub party: Option<String>,
     /// What was written.
     pub note: Option<String>,
-    /// When.
+    /// When it happened.
     pub at: String,
     /// Who recorded it.
     pub recorded_by: String,
+    /// A correction: the event it supersedes.
+    pub supersedes: Option<String>,
+    /// A correction's reason.
+    pub reason: Option<String>,
+    /// A correction: when it was recorded (`at` is the time it corrects to).
+    pub recorded_at: Option<String>,
 }
 
 impl From<&VisitEvent> for VisitEventOut {
@@ -129,6 +135,9 @@ impl From<&VisitEvent> for VisitEventOut {
             note: event.note.as_ref().map(|note| note.as_str().to_string()),
             at: event.at.to_string(),
             recorded_by: event.recorded_by.to_string(),
+            supersedes: event.supersedes.map(|id| id.hyphenated().to_string()),
+            reason: event.reason.as_ref().map(|reason| reason.as_str().to_string()),
+            recorded_at: event.recorded_at.map(|at| at.to_string()),
         }
     }
 }
@@ -269,6 +278,13 @@ pub struct VisitEventIn {
     /// The one-time check-in code a parent shows on arrival (with `arrived`): it names
     /// the party.
     pub code: Option<String>,
+    /// A correction: the id of the event it supersedes (which stays on the record).
+    pub corrects: Option<String>,
+    /// A correction's reason (at least three words).
+    pub reason: Option<String>,
+    /// A correction's time, `HH:MM` local on the visit's date (the corrected event's time
+    /// when absent).
+    pub time: Option<String>,
 }
 
 /// Records what happened at a visit.
@@ -283,7 +299,15 @@ pub async fn record_visit_event(
     JsonBody(body): JsonBody<VisitEventIn>,
 ) -> Result<(StatusCode, Json<VisitOut>), ApiError> {
     let id = path_id(&id, VisitId::parse)?;
-    let input = VisitEventInput { kind: text(body.kind), party: body.party, note: body.note, code: body.code };
+    let input = VisitEventInput {
+        kind: text(body.kind),
+        party: body.party,
+        note: body.note,
+        code: body.code,
+        corrects: body.corrects,
+        reason: body.reason,
+        time: body.time,
+    };
     let (visit, event) = state.app.record_visit_event(&actor, id, &input, &context).await?;
     Ok((StatusCode::CREATED, Json(VisitOut::new(&visit, Some(std::slice::from_ref(&event))))))
 }

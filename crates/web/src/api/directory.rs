@@ -76,7 +76,8 @@ pub async fn list_protocols(
     Ok(Json(state.app.protocols(&actor).await?.iter().map(ProtocolOut::from).collect()))
 }
 
-/// Adds a protocol version (administrators).
+/// Proposes a protocol version between the caller's agency and another (administrators);
+/// it is in force once an administrator of the other party accepts it.
 #[utoipa::path(post, path = "/api/v1/protocols", tag = "directory", security(("session" = []), ("bearer" = [])),
     request_body = ProtocolIn,
     responses((status = 201, body = ProtocolOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -109,6 +110,22 @@ pub async fn create_protocol(
     };
     let protocol = state.app.create_protocol(&actor, &input, &context).await?;
     Ok((StatusCode::CREATED, Json(ProtocolOut::from(&protocol))))
+}
+
+/// Accepts a protocol version the other party proposed (administrators of a party): with
+/// both acceptances it is in force.
+#[utoipa::path(post, path = "/api/v1/protocols/{id}/accept", tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "protocol version id")),
+    responses((status = 200, body = ProtocolOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn accept_protocol(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<ProtocolOut>, ApiError> {
+    let id = crate::extract::path_id(&id, sila_domain::ids::ProtocolId::parse)?;
+    Ok(Json(ProtocolOut::from(&state.app.accept_protocol(&actor, id, &context).await?)))
 }
 
 /// The colleagues of the caller's agency.

@@ -392,6 +392,10 @@ pub struct ProtocolOut {
     pub deadlines: Vec<DeadlineIo>,
     /// Revoked by an administrator.
     pub revoked: bool,
+    /// The parties (agency ids) whose administrators accepted this version.
+    pub accepted_by: Vec<String>,
+    /// Accepted by both parties (in force within its dates, unless revoked).
+    pub accepted: bool,
 }
 
 impl From<&Protocol> for ProtocolOut {
@@ -416,6 +420,8 @@ impl From<&Protocol> for ProtocolOut {
                 })
                 .collect(),
             revoked: protocol.revoked,
+            accepted_by: protocol.accepted_by.iter().map(ToString::to_string).collect(),
+            accepted: protocol.accepted(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/offices", get(offices_page).post(create_office))
         .route("/admin/protocols", get(protocols_page).post(create_protocol))
+        .route("/admin/protocols/{id}/accept", axum::routing::post(accept_protocol))
         .route("/admin/directory", get(directory_page))
 }
 
@@ -81,6 +82,8 @@ struct AdminPage<'a> {
     lead: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Forms beside the table (a protocol version waiting for the viewer's agency).
+    actions: Vec<Form>,
     form: Form,
     added: bool,
 }
@@ -145,7 +148,7 @@ async fn office_page<'a>(
     if let Some(error) = error {
         form = form.with_error(&ui, error, &base_field);
     }
-    Ok(AdminPage { lead: ui.t("admin-offices-lead"), ui, headers, rows, form, added })
+    Ok(AdminPage { lead: ui.t("admin-offices-lead"), ui, headers, rows, actions: Vec::new(), form, added })
 }
 
 async fn offices_page(State(state): State<AppState>, viewer: Viewer, query: axum::extract::Query<Added>) -> PageResult {
@@ -322,6 +325,17 @@ async fn protocol_page<'a>(
                     .map(|class| ui.t(&format!("class-{}", class.code())))
                     .collect::<Vec<_>>()
                     .join(ui.pick("، ", ", ")),
+                if protocol.accepted() {
+                    ui.t("protocol-accepted")
+                } else {
+                    let waiting = [protocol.agency_a, protocol.agency_b]
+                        .into_iter()
+                        .filter(|agency| !protocol.accepted_by.contains(agency))
+                        .map(name)
+                        .collect::<Vec<_>>()
+                        .join(ui.pick("، ", ", "));
+                    ui.t1("protocol-waiting", "agency", &waiting)
+                },
             ]
         })
         .collect();
@@ -331,12 +345,29 @@ async fn protocol_page<'a>(
         ui.t("field-valid_from"),
         ui.t("field-valid_until"),
         ui.t("field-data_classes"),
+        ui.t("field-acceptance"),
     ];
+    // The versions the other party proposed, waiting for this agency's acceptance.
+    let own = viewer.actor.agency.id;
+    let actions = protocols
+        .iter()
+        .filter(|protocol| protocol.agency_a == own || protocol.agency_b == own)
+        .filter(|protocol| !protocol.revoked && !protocol.accepted_by.contains(&own))
+        .map(|protocol| {
+            let label = format!("{} ↔ {} — {}", name(protocol.agency_a), name(protocol.agency_b), protocol.version);
+            Form::post(
+                &format!("accept-{}", protocol.id),
+                &format!("/admin/protocols/{}/accept", protocol.id),
+                ui.t("protocol-accept"),
+            )
+            .legend(ui.t1("protocol-accept-legend", "protocol", &label))
+        })
+        .collect();
     let mut form = protocol_form(state, viewer, &ui, data).await?;
     if let Some(error) = error {
         form = form.with_error(&ui, error, &protocol_field);
     }
-    Ok(AdminPage { lead: ui.t("admin-protocols-lead"), ui, headers, rows, form, added })
+    Ok(AdminPage { lead: ui.t("admin-protocols-lead"), ui, headers, rows, actions, form, added })
 }
 
 async fn protocols_page(
@@ -346,6 +377,22 @@ async fn protocols_page(
 ) -> PageResult {
     let page = protocol_page(&state, &viewer, &FormData::default(), None, query.added.is_some()).await;
     answer(&state, &viewer, page, StatusCode::OK)
+}
+
+async fn accept_protocol(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> PageResult {
+    let id = sila_domain::ids::ProtocolId::parse(&id).map_err(|_| fail(&state, &viewer)(AppError::NotFound))?;
+    match state.app.accept_protocol(&viewer.actor, id, &RequestContext::default()).await {
+        Ok(_) => Ok(see_other("/admin/protocols?added=1")),
+        Err(error) => {
+            let status = super::status_of(&error);
+            let page = protocol_page(&state, &viewer, &FormData::default(), Some(error), false).await;
+            answer(&state, &viewer, page, status)
+        }
+    }
 }
 
 async fn create_protocol(

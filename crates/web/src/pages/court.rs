@@ -69,6 +69,7 @@ struct VisitPage<'a> {
     status: String,
     events: Vec<Row>,
     form: Option<Form>,
+    correction: Option<Form>,
     codes: Option<Form>,
 }
 
@@ -390,6 +391,38 @@ fn event_form(ui: &Ui<'_>, visit: &str, data: &FormData) -> Form {
         .field(Field::code("code", ui.t("field-check-in-code"), data.text("code")).hint(ui.t("hint-check-in-code")))
 }
 
+/// The form that corrects a recorded step: which event, what it should say, at what time,
+/// and why. The corrected event stays on the record and in the report.
+fn correction_form(ui: &Ui<'_>, visit: &str, events: &[(String, String)], data: &FormData) -> Form {
+    let kinds = VisitEventKind::ALL
+        .iter()
+        .map(|kind| (kind.code().to_string(), ui.t(&format!("visit-event-{}", kind.code()))))
+        .collect();
+    let mut parties = vec![(String::new(), ui.t("party-none"))];
+    parties.extend(Party::ALL.iter().map(|party| (party.code().to_string(), ui.t(&format!("party-{}", party.code())))));
+    Form::post("visit-correction", &format!("/visits/{visit}"), ui.t("visit-correction-submit"))
+        .legend(ui.t("visit-correction-title"))
+        .field(Field::select("corrects", ui.t("field-corrects"), events.to_vec(), &data.text("corrects")).required())
+        .field(
+            Field::select("corrected_kind", ui.t("field-event-kind"), kinds, &data.text("corrected_kind")).required(),
+        )
+        .field(Field::select("corrected_party", ui.t("field-party"), parties, &data.text("corrected_party")))
+        .field(Field::code("time", ui.t("field-time"), data.text("time")).hint(ui.t("hint-correction-time")))
+        .field(Field::textarea("corrected_note", ui.t("field-note"), data.text("corrected_note")))
+        .field(Field::textarea("reason", ui.t("field-reason"), data.text("reason")).required())
+}
+
+/// The correction form's name for a field an error names (its fields are named apart
+/// from the event form's on the same page).
+fn correction_field(field: &str) -> String {
+    match base_field(field).as_str() {
+        "kind" => "corrected_kind".into(),
+        "party" => "corrected_party".into(),
+        "note" => "corrected_note".into(),
+        other => other.into(),
+    }
+}
+
 async fn visit_answer(
     state: &AppState,
     viewer: &Viewer,
@@ -401,11 +434,35 @@ async fn visit_answer(
     let ui = Ui::new(state, viewer, "/visits", "visit-title");
     let names = state.app.colleagues(&viewer.actor).await.unwrap_or_default();
     let empty = FormData::default();
-    let mut form = event_form(&ui, &id.to_string(), tried.as_ref().map(|(data, _)| *data).unwrap_or(&empty));
+    let superseded: std::collections::BTreeSet<uuid::Uuid> =
+        events.iter().filter_map(|event| event.supersedes).collect();
+    let label = |event: &sila_domain::court::VisitEvent| {
+        let mut text = format!("{} {}", ui.instant(event.at).text, ui.t(&format!("visit-event-{}", event.kind.code())));
+        if let Some(party) = event.party {
+            text.push_str(&format!(" — {}", ui.t(&format!("party-{}", party.code()))));
+        }
+        text
+    };
+    let standing: Vec<(String, String)> = events
+        .iter()
+        .filter(|event| !superseded.contains(&event.id))
+        .map(|event| (event.id.hyphenated().to_string(), label(event)))
+        .collect();
+    let correcting = tried.as_ref().is_some_and(|(data, _)| data.filled("corrects").is_some());
+    let tried_data = tried.as_ref().map(|(data, _)| *data).unwrap_or(&empty);
+    let mut form = event_form(&ui, &id.to_string(), if correcting { &empty } else { tried_data });
+    let mut correction = (!standing.is_empty())
+        .then(|| correction_form(&ui, &id.to_string(), &standing, if correcting { tried_data } else { &empty }));
     let mut status = axum::http::StatusCode::OK;
     if let Some((_, error)) = tried {
         status = status_of(&error);
-        form = form.with_error(&ui, error, &base_field);
+        match (correcting, correction.take()) {
+            (true, Some(corrected)) => correction = Some(corrected.with_error(&ui, error, &correction_field)),
+            (_, kept) => {
+                correction = kept;
+                form = form.with_error(&ui, error, &base_field);
+            }
+        }
     }
     let times = vec![
         (ui.t("time-visiting-arrives"), ui.instant(visit.times.visiting_arrives_at)),
@@ -425,7 +482,17 @@ async fn visit_answer(
                 ),
                 None => ui.t(&format!("visit-event-{}", event.kind.code())),
             },
-            detail: event.note.as_ref().map(|note| note.as_str().to_string()).unwrap_or_default(),
+            detail: {
+                let mut detail = event.note.as_ref().map(|note| note.as_str().to_string()).unwrap_or_default();
+                if superseded.contains(&event.id) {
+                    detail = [detail, ui.t("visit-event-corrected")].join(" ").trim().to_string();
+                }
+                if let Some(reason) = &event.reason {
+                    let line = ui.t1("visit-event-correction", "reason", reason.as_str());
+                    detail = [detail, line].join(" ").trim().to_string();
+                }
+                detail
+            },
             at: Some(ui.instant(event.at)),
             status: names
                 .iter()
@@ -444,6 +511,7 @@ async fn visit_answer(
         status: ui.t(&format!("visit-status-{}", visit.status.code())),
         events,
         form: Some(form),
+        correction,
         ui,
     };
     Ok(render_with(status, &page))
@@ -462,11 +530,23 @@ async fn record(
 ) -> PageResult {
     let data = FormData(data);
     let id = VisitId::parse(&id).map_err(|_| fail(&state, &viewer)(AppError::NotFound))?;
-    let input = VisitEventInput {
-        kind: data.text("kind"),
-        party: data.filled("party"),
-        note: data.filled("note"),
-        code: data.filled("code"),
+    let input = match data.filled("corrects") {
+        Some(corrects) => VisitEventInput {
+            kind: data.text("corrected_kind"),
+            party: data.filled("corrected_party"),
+            note: data.filled("corrected_note"),
+            corrects: Some(corrects),
+            reason: data.filled("reason"),
+            time: data.filled("time"),
+            ..VisitEventInput::default()
+        },
+        None => VisitEventInput {
+            kind: data.text("kind"),
+            party: data.filled("party"),
+            note: data.filled("note"),
+            code: data.filled("code"),
+            ..VisitEventInput::default()
+        },
     };
     match state.app.record_visit_event(&viewer.actor, id, &input, &RequestContext::default()).await {
         Ok(_) => Ok(see_other(&format!("/visits/{id}#events"))),

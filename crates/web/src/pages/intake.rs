@@ -424,7 +424,7 @@ async fn person_page(
             let lead = ui.t("error-purpose_required");
             return Ok(render_with(
                 StatusCode::FORBIDDEN,
-                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: Some("/intake".into()) },
+                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: None },
             ));
         }
         Err(error) => return Err(fail(error)),
@@ -485,7 +485,7 @@ async fn open_person(
             let lead = ui.t("error-purpose_required");
             Ok(render_with(
                 StatusCode::BAD_REQUEST,
-                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: Some("/intake".into()) },
+                &super::case_actions::FormsPage { ui, lead, forms: vec![form], back: None },
             ))
         }
         Err(error) => Err(fail(&state, &viewer)(error)),

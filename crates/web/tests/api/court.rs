@@ -352,7 +352,9 @@ both_databases!(check_in_codes_are_kept_keyed_and_guesses_are_bounded, |test: Te
     desk.post(&format!("/api/v1/visits/{}/events", visits[0]), json!({ "kind": "arrived", "party": "visiting" }))
         .await
         .expect(StatusCode::CREATED);
-    // Another visit has its own count; a right code does not use one up.
+    // Another visit, on its own day, has its own count; a right code does not use one up.
+    test.clock.advance(jiff::SignedDuration::from_hours(7 * 24));
+    let desk = Client::sign_in(&test, "wifaq.desk").await;
     desk.post(&format!("/api/v1/visits/{}/codes", visits[1]), json!({})).await.expect(StatusCode::OK);
     for _ in 0..4 {
         desk.post(&format!("/api/v1/visits/{}/events", visits[1]), json!({ "kind": "arrived", "code": "999999" }))
@@ -369,4 +371,139 @@ both_databases!(check_in_codes_are_kept_keyed_and_guesses_are_bounded, |test: Te
         .await
         .unwrap();
     assert_eq!(failures.0, 4);
+});
+
+both_databases!(visit_steps_come_on_the_day_in_order_once_each_and_corrections_keep_both, |test: TestApp| async move {
+    let counsellor = Client::sign_in(&test, "wifaq.counsellor").await;
+    let mother = person(&counsellor, "مريم", "خالد", "السليطي", "female", "1992-03-04").await;
+    let father = person(&counsellor, "فهد", "سعد", "الكبيسي", "male", "1988-07-21").await;
+    let child = person(&counsellor, "سارة", "فهد", "الكبيسي", "female", "2019-09-09").await;
+    let weekly = json!({ "rule": "FREQ=WEEKLY;BYDAY=FR", "starts_on": "2026-12-01", "ends_on": "2026-12-31",
+                         "start_time": "16:00", "end_time": "18:00", "gap_minutes": 15 });
+    let registered = counsellor
+        .post("/api/v1/court-orders", order(&mother, &father, &child, weekly))
+        .await
+        .expect(StatusCode::CREATED);
+    let order_id = registered["id"].as_str().unwrap().to_string();
+    let visit = |index: usize| registered["visits"][index]["id"].as_str().unwrap().to_string();
+    let events = |index: usize| format!("/api/v1/visits/{}/events", visit(index));
+    let desk = Client::sign_in(&test, "wifaq.desk").await;
+
+    // Sunday 29 November: nothing is recorded for the Friday ahead, nor weeks ahead.
+    for (index, body) in [
+        (0, json!({ "kind": "arrived", "party": "visiting" })),
+        (2, json!({ "kind": "returned" })),
+        (2, json!({ "kind": "note", "note": "ملاحظة مسبقة" })),
+    ] {
+        desk.post(&events(index), body).await.expect_error(StatusCode::BAD_REQUEST, "not_on_visit_day", Some("kind"));
+    }
+
+    // Friday 4 December, 15:00 in Doha: in order, once each.
+    test.clock.advance(jiff::SignedDuration::from_hours(5 * 24 + 4));
+    let desk = Client::sign_in(&test, "wifaq.desk").await;
+    let out_of_order = |body: Value| {
+        let desk = &desk;
+        let path = events(0);
+        async move { desk.post(&path, body).await.expect_error(StatusCode::BAD_REQUEST, "out_of_order", Some("kind")) }
+    };
+    out_of_order(json!({ "kind": "returned" })).await;
+    let first =
+        desk.post(&events(0), json!({ "kind": "arrived", "party": "visiting" })).await.expect(StatusCode::CREATED);
+    let arrival = first["events"][0]["id"].as_str().unwrap().to_string();
+    out_of_order(json!({ "kind": "arrived", "party": "visiting" })).await;
+    out_of_order(json!({ "kind": "handover" })).await;
+    out_of_order(json!({ "kind": "no_show", "party": "visiting", "note": "لم يحضر" })).await;
+    desk.post(&events(0), json!({ "kind": "arrived", "party": "custodial" })).await.expect(StatusCode::CREATED);
+    desk.post(&events(0), json!({ "kind": "handover" })).await.expect(StatusCode::CREATED);
+    out_of_order(json!({ "kind": "handover" })).await;
+    let held = desk.post(&events(0), json!({ "kind": "returned" })).await.expect(StatusCode::CREATED);
+    assert_eq!(held["status"], "held");
+    out_of_order(json!({ "kind": "returned" })).await;
+    out_of_order(json!({ "kind": "arrived", "party": "custodial" })).await;
+    // The Friday after is still ahead.
+    desk.post(&events(1), json!({ "kind": "arrived", "party": "visiting" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "not_on_visit_day",
+        Some("kind"),
+    );
+
+    // A correction: the father came at ten to three. Without a reason, at another
+    // time of day than the visit's, in the future, or out of order: nothing is kept.
+    let correct = |extra: Value| {
+        let mut body = json!({ "kind": "arrived", "party": "visiting", "corrects": arrival, "time": "14:50",
+                               "reason": "سُجّل الوصول متأخرًا بعد انشغال المكتب" });
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    desk.post(&events(0), correct(json!({ "reason": "خطأ" }))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "too_short",
+        Some("reason"),
+    );
+    desk.post(&events(0), correct(json!({ "time": "25:10" }))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_time",
+        Some("time"),
+    );
+    desk.post(&events(0), correct(json!({ "time": "17:30" }))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "date_in_future",
+        Some("time"),
+    );
+    desk.post(&events(0), correct(json!({ "kind": "returned", "party": null }))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "out_of_order",
+        Some("kind"),
+    );
+    let corrected = desk.post(&events(0), correct(json!({}))).await.expect(StatusCode::CREATED);
+    let correction = &corrected["events"][0];
+    assert_eq!(correction["supersedes"], arrival.as_str());
+    assert_eq!(correction["at"], "2026-12-04T11:50:00Z");
+    assert!(correction["recorded_at"].as_str().unwrap().starts_with("2026-12-04T12:00"), "{correction}");
+    desk.post(&events(0), correct(json!({}))).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "already_corrected",
+        Some("corrects"),
+    );
+    let visit_events = desk.get(&format!("/api/v1/visits/{}", visit(0))).await.expect(StatusCode::OK);
+    assert_eq!(visit_events["events"].as_array().unwrap().len(), 5, "the corrected arrival stays: {visit_events}");
+
+    // Past the day and its two hours of tolerance, attendance is closed; a correction,
+    // with its reason, is still possible.
+    test.clock.advance(jiff::SignedDuration::from_hours(12));
+    let desk = Client::sign_in(&test, "wifaq.desk").await;
+    desk.post(&events(0), json!({ "kind": "no_show", "party": "custodial", "note": "سهو" })).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "not_on_visit_day",
+        Some("kind"),
+    );
+    desk.post(&events(0), json!({ "kind": "incident", "note": "أبلغت الأم صباحًا عن بكاء الطفلة بعد العودة" }))
+        .await
+        .expect(StatusCode::CREATED);
+
+    // The report shows both the arrival and its correction, and verifies.
+    let manager = Client::sign_in(&test, "wifaq.manager").await;
+    let answer = manager
+        .send(
+            "GET",
+            &format!("/api/v1/court-orders/{order_id}/report?from=2026-12-01&to=2026-12-31"),
+            None,
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let verified = sila_reports::court::verify(&answer.bytes, Some(&test.app.audit_public_key().0)).unwrap();
+    assert_eq!(verified.events, 6);
+    let report: Value = serde_json::from_slice(&answer.bytes).unwrap();
+    let shown = report["content"]["visits"][0]["events"].as_array().unwrap();
+    assert!(shown.iter().any(|event| event["event_id"] == arrival.as_str()), "the corrected arrival is shown");
+    let kept = shown.iter().find(|event| event["supersedes"] == arrival.as_str()).expect("the correction is shown");
+    assert_eq!(kept["reason"], "سُجّل الوصول متأخرًا بعد انشغال المكتب");
+    assert_eq!(report["content"]["summary"]["held"], 1);
+    // A changed reason is a changed report.
+    let text = String::from_utf8(answer.bytes.clone()).unwrap();
+    let altered = text.replacen("بعد انشغال المكتب", "بعد انشغال الموظف", 1);
+    assert!(sila_reports::court::verify(altered.as_bytes(), None).is_err());
 });

@@ -246,6 +246,13 @@ both_databases!(deadlines_come_from_the_protocol_in_force_when_referred, |test: 
     );
     let created = admin.post("/api/v1/protocols", version).await.expect(StatusCode::CREATED);
     assert_eq!(created["version"], 2);
+    // Aman's administrator accepts it: both parties have, so it is in force.
+    let aman_admin = Client::sign_in(&test, "aman.admin").await;
+    let accepted = aman_admin
+        .post(&format!("/api/v1/protocols/{}/accept", created["id"].as_str().unwrap()), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(accepted["accepted"], true);
     // The next day a new referral uses version 2; the first keeps its deadlines.
     test.clock.advance(jiff::SignedDuration::from_hours(24));
     let officer = Client::sign_in(&test, "cp.officer").await;
@@ -263,3 +270,71 @@ both_databases!(deadlines_come_from_the_protocol_in_force_when_referred, |test: 
     assert_eq!(again["deadlines"]["receive"]["due_at"], "2026-11-29T09:00:00.123456Z");
     assert_ne!(again["protocol_id"], created["id"]);
 });
+
+both_databases!(
+    a_protocol_is_in_force_only_once_an_administrator_of_each_party_accepted_it,
+    |test: TestApp| async move {
+        let version = |a: &str, b: &str| {
+            json!({
+                "agency_a_id": agency(&test, a), "agency_b_id": agency(&test, b),
+                "valid_from": "2026-11-29", "document_ref": "CP-AMAN/2026/3",
+                "categories": ["domestic_violence"], "data_classes": ["identity", "summary"],
+                "deadlines": [{ "priority": "standard", "step": "receive", "minutes": 45 }],
+            })
+        };
+        // The police administrator cannot make a protocol between two other agencies.
+        let police_admin = Client::sign_in(&test, "cp.admin").await;
+        police_admin.post("/api/v1/protocols", version("AMAN", "WIFAQ")).await.expect_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            None,
+        );
+        let listed = police_admin.get("/api/v1/protocols").await.expect(StatusCode::OK);
+        assert_eq!(listed.as_array().unwrap().len(), 2, "nothing was added: {listed}");
+
+        // A proposal between the police and Aman is not in force: referrals keep version 1.
+        let proposed = police_admin.post("/api/v1/protocols", version("CP", "AMAN")).await.expect(StatusCode::CREATED);
+        let id = proposed["id"].as_str().unwrap().to_string();
+        assert_eq!((proposed["version"].as_u64(), proposed["accepted"].as_bool()), (Some(2), Some(false)));
+        assert_eq!(proposed["accepted_by"], json!([agency(&test, "CP")]));
+        let officer = Client::sign_in(&test, "cp.officer").await;
+        let refer = async |officer: &Client| {
+            let (case, woman, _) = police_case(&test, officer, "domestic_violence").await;
+            consent(officer, &case, &woman, &agency(&test, "AMAN"), &["identity"]).await;
+            officer
+                .post("/api/v1/referrals", referral(&case, &office(&test, "AMAN.DESK"), &["identity"]))
+                .await
+                .expect(StatusCode::CREATED)
+        };
+        assert_ne!(refer(&officer).await["protocol_id"], id.as_str(), "a proposal is not in force");
+
+        // The proposer accepts nothing twice; another agency's administrator accepts nothing.
+        let accept = format!("/api/v1/protocols/{id}/accept");
+        police_admin.post(&accept, json!({})).await.expect_error(StatusCode::CONFLICT, "already_decided", None);
+        let wifaq_admin = Client::sign_in(&test, "wifaq.admin").await;
+        wifaq_admin.post(&accept, json!({})).await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+        // Nor does anyone but an administrator of Aman.
+        let aman_manager = Client::sign_in(&test, "aman.manager").await;
+        aman_manager.post(&accept, json!({})).await.expect_error(StatusCode::FORBIDDEN, "forbidden", None);
+
+        // Aman's administrators were told; one accepts, and the version is in force.
+        let aman_admin = Client::sign_in(&test, "aman.admin").await;
+        let alerts = aman_admin.get("/api/v1/alerts").await.expect(StatusCode::OK);
+        assert!(alerts.to_string().contains("protocol.proposed"), "{alerts}");
+        let accepted = aman_admin.post(&accept, json!({})).await.expect(StatusCode::OK);
+        assert_eq!(accepted["accepted"], true);
+        aman_admin.post(&accept, json!({})).await.expect_error(StatusCode::CONFLICT, "already_decided", None);
+        assert_eq!(refer(&officer).await["protocol_id"], id.as_str(), "accepted by both, it is in force");
+
+        // Both steps are in the log, each naming the protocol and the party that accepted.
+        let auditor = Client::sign_in(&test, "cp.auditor").await;
+        let log = auditor.get(&format!("/api/v1/audit?subject={id}")).await.expect(StatusCode::OK);
+        let actions: Vec<&str> =
+            log.as_array().unwrap().iter().map(|entry| entry["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"protocol.create"), "{log}");
+        let aman_auditor = Client::sign_in(&test, "aman.auditor").await;
+        let log = aman_auditor.get(&format!("/api/v1/audit?subject={id}")).await.expect(StatusCode::OK);
+        let entries = log.as_array().unwrap();
+        assert!(entries.iter().any(|entry| entry["action"] == "protocol.accept" && entry["outcome"] == "ok"), "{log}");
+    }
+);

@@ -716,14 +716,27 @@ on_both_databases!(rarer_steps_in_arabic, |browser: Browser| async move {
     let context = sila_app::RequestContext::default();
     let first = test.app.register_person(&officer_actor, &input, &context).await.expect("registered").person.person.id;
     let second = test.app.register_person(&officer_actor, &input, &context).await.expect("registered").person.person.id;
-    browser.goto(&format!("/persons/{first}")).await;
+    // Neither record is in the supervisor's cases: each opens after she says why (too
+    // short a purpose is refused), and the opening is in the log.
+    let open_with_purpose = async |id: sila_domain::ids::PersonId, shot: Option<&str>| {
+        browser.goto(&format!("/persons/{id}")).await;
+        browser.wait_for("#open-person").await;
+        if let Some(shot) = shot {
+            check(&browser, &format!("{prefix}{shot}")).await;
+            browser.fill("#f-purpose", "دمج").await;
+            submit(&browser, "open-person", "#f-purpose-error").await;
+        }
+        browser.fill("#f-purpose", "مراجعة سجلين مكررين لامرأة واحدة قبل الدمج").await;
+        submit(&browser, "open-person", "dl.card").await;
+    };
+    open_with_purpose(first, Some("34b-person-purpose")).await;
     browser.click(&format!("input[name=\"duplicate_id\"][value=\"{second}\"]")).await;
     submit(&browser, "merge", "#f-confirm-error").await;
     check(&browser, &format!("{prefix}35-merge-unconfirmed")).await;
     browser.click(&format!("input[name=\"duplicate_id\"][value=\"{second}\"]")).await;
     browser.click("#merge #f-confirm").await;
     submit(&browser, "merge", "#conflict").await;
-    browser.goto(&format!("/persons/{second}")).await;
+    open_with_purpose(second, None).await;
     assert!(browser.exists("#merged-into").await, "the duplicate says where her history went");
     browser.click("#unmerge #f-confirm").await;
     submit(&browser, "unmerge", "#conflict").await;

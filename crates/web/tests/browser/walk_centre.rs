@@ -187,7 +187,9 @@ async fn step_5(browser: Browser) {
     check(&browser, &format!("{prefix}03-order")).await;
     sign_out(&browser).await;
 
-    // The desk on the first Friday: both parents arrive, the handover, the return.
+    // Nothing of a visit is recorded before its day: the desk waits for the first Friday
+    // (15:00 in Doha), when both parents arrive, the handover, the return.
+    test.clock.advance(jiff::SignedDuration::from_hours(5 * 24 + 4));
     sign_in(&browser, "wifaq.desk").await;
     browser.goto("/visits?day=2026-12-04").await;
     check(&browser, &format!("{prefix}04-day")).await;
@@ -202,8 +204,26 @@ async fn step_5(browser: Browser) {
         submit(&browser, "visit-event", "#events li").await;
     }
     assert_eq!(browser.text_of("#visit-status").await, "تمت");
+    // The father's arrival was entered late: it is corrected to ten to three, with the
+    // reason; the first entry stays, marked corrected.
+    let first =
+        browser.execute("return document.querySelector('#f-corrects option:not([value=\"\"])').value", vec![]).await;
+    browser.select("#f-corrects", first.as_str().unwrap()).await;
+    browser.select("#f-corrected_kind", "arrived").await;
+    browser.select("#f-corrected_party", "visiting").await;
+    fill_field(&browser, "time", "14:50").await;
+    submit(&browser, "visit-correction", "#visit-correction .error-summary").await;
+    assert!(browser.exists("#f-reason-error").await, "a correction needs its reason");
+    fill_field(&browser, "reason", "سُجّل الوصول متأخرًا بعد انشغال المكتب").await;
+    submit(&browser, "visit-correction", "#events li").await;
+    let timeline = browser.text_of("#events").await;
+    assert!(timeline.contains("(صُحّح)") && timeline.contains("سُجّل الوصول متأخرًا"), "{timeline}");
+    assert_eq!(browser.text_of("#visit-status").await, "تمت");
     check(&browser, &format!("{prefix}05-visit-held")).await;
+    sign_out(&browser).await;
     // The second Friday: the father does not come (the reason is required).
+    test.clock.advance(jiff::SignedDuration::from_hours(7 * 24));
+    sign_in(&browser, "wifaq.desk").await;
     browser.goto("/visits?day=2026-12-11").await;
     follow(&browser, "table a", "#visit-event").await;
     pick(&browser, "kind", "no_show").await;
@@ -236,9 +256,13 @@ async fn step_5(browser: Browser) {
     assert!(answer["pdf_size"].as_u64().unwrap() > 10_000, "{answer}");
     let json = answer["json"].as_str().unwrap();
     let verified = sila_reports::court::verify(json.as_bytes(), Some(&test.app.audit_public_key().0)).unwrap();
-    assert_eq!(verified.events, 5, "four events of the first Friday, the no-show of the second");
+    assert_eq!(verified.events, 6, "four events and a correction on the first Friday, the no-show of the second");
     let report: Value = serde_json::from_str(json).unwrap();
     assert_eq!(report["content"]["summary"]["no_shows_visiting"], 1);
+    let first_friday = report["content"]["visits"][0]["events"].as_array().unwrap();
+    let correction = first_friday.iter().find(|event| event["supersedes"].is_string()).expect("the correction");
+    assert_eq!(correction["reason"], "سُجّل الوصول متأخرًا بعد انشغال المكتب");
+    assert!(first_friday.iter().any(|event| event["event_id"] == correction["supersedes"]), "both are shown");
 }
 
 on_both_databases!(court_order_visits_and_report_in_arabic, step_5);
