@@ -93,6 +93,7 @@ fn refer_and_accept(bencher: Bencher, backend: &str) {
                                 "summary".into(),
                                 "narrative".into(),
                             ],
+                            persons: None,
                         },
                         &context,
                     )

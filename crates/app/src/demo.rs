@@ -517,6 +517,7 @@ pub async fn seed_cases(app: &App, world: &DemoWorld) -> Result<usize, AppError>
                     reason: "تحتاج إلى دعم نفسي واجتماعي وإرشاد قبل أي إجراء قانوني".into(),
                     priority: None,
                     data_classes: classes,
+                    persons: None,
                 },
                 &context,
             )

@@ -29,6 +29,7 @@ pub mod ledger;
 pub mod merges;
 pub mod monitor;
 pub mod notes;
+pub mod packets;
 pub mod persons;
 pub mod referrals;
 pub mod retention;

@@ -1,5 +1,5 @@
-//! Referrals: making one (protocol and consent checked, deadlines fixed, what travels
-//! packed), reading and listing them from either side, and moving them along the
+//! Referrals: making one (what travels planned and packed in `packets.rs`, deadlines
+//! fixed), reading and listing them from either side, and moving them along the
 //! lifecycle — where acceptance opens the centre case and completion closes the loop.
 
 use std::collections::BTreeSet;
@@ -7,21 +7,19 @@ use std::collections::BTreeSet;
 use sila_domain::agency::AgencyKind;
 use sila_domain::audit::SubjectKind;
 use sila_domain::case::{Case, CasePerson, CaseStatus};
-use sila_domain::consent::{DataClass, uncovered_classes};
+use sila_domain::consent::DataClass;
 use sila_domain::error::{Errors, Problem};
-use sila_domain::ids::{AgencyId, CaseId, OfficeId, ReferralId};
-use sila_domain::protocol::{RuleViolation, check_referral, in_force};
+use sila_domain::ids::{AgencyId, CaseId, OfficeId, PersonId, ReferralId};
 use sila_domain::referral::{
-    Outcome, Packet, PacketPerson, PacketRisk, Priority, Referral, ReferralStatus, Requirement, Side, Step,
-    TransitionError, check_transition, requirements,
+    Outcome, Priority, Referral, ReferralStatus, Requirement, Side, Step, TransitionError, check_transition,
+    requirements,
 };
-use sila_domain::risk::{Answer, RiskLevel};
 use sila_domain::text::{Text, limits};
-use sila_domain::time::local_date;
 use sila_store::{Cursor, Page, ReferralBox, ReferralFilter, Tx};
 
 use crate::access::{Action, Decision, Resource, side_of};
 use crate::cases::{NewCase, ensure_open, new_case, record_event, touch_case};
+use crate::packets::{Plan, parse_persons};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A referral as typed.
@@ -37,6 +35,10 @@ pub struct ReferralInput {
     pub priority: Option<String>,
     /// Data class codes to send.
     pub data_classes: Vec<String>,
+    /// The persons of the case who go with the referral (ids); all of them when absent.
+    /// Each carries only the classes her own consent (or, for a child, the recorded
+    /// mandatory basis) covers; one without cover travels as her role and age.
+    pub persons: Option<Vec<String>>,
 }
 
 /// A lifecycle step as typed.
@@ -117,6 +119,7 @@ impl App {
                     BTreeSet::new()
                 }
             };
+            let chosen = parse_persons(&mut errors, input.persons.as_deref());
             errors.finish().map_err(AppError::Invalid)?;
             let (Some(case_id), Some(to_office), Some(reason), Some(priority)) = (case_id, to_office, reason, priority)
             else {
@@ -138,8 +141,10 @@ impl App {
                 return Err(AppError::Conflict(Conflict::ReferralAlreadyOpen));
             }
             let now = self.now();
+            let plan =
+                self.plan_referral(&mut tx, &case, office.agency_id, priority, &classes, chosen.as_deref()).await?;
             let referral = self
-                .make_referral(&mut tx, actor, &case, office.agency_id, office.id, reason, priority, &classes, None)
+                .make_referral(&mut tx, actor, &case, office.agency_id, office.id, reason, &classes, plan, None)
                 .await?;
             record_event(
                 &mut tx,
@@ -160,8 +165,9 @@ impl App {
         self.finish(tx, audit, context, result).await
     }
 
-    /// Checks the rules, packs what travels and stores a referral (also used when a desk
-    /// redirects one: the rules are checked again for the new recipient).
+    /// Stores a planned referral, alerts the desk and records which classes of each
+    /// person reached the receiving agency (also used when a desk redirects one: the plan
+    /// is made again for the new recipient).
     #[expect(clippy::too_many_arguments, reason = "one private step of two use cases, each argument named at its call")]
     async fn make_referral(
         &self,
@@ -171,59 +177,12 @@ impl App {
         to_agency: AgencyId,
         to_office: OfficeId,
         reason: Text,
-        requested_priority: Priority,
         classes: &BTreeSet<DataClass>,
+        plan: Plan,
         redirected_from: Option<&Referral>,
     ) -> Result<Referral, AppError> {
         let now = self.now();
-        let today = local_date(now);
-        let protocols = tx.protocols_between(case.agency_id, to_agency).await?;
-        let protocol = in_force(&protocols, case.agency_id, to_agency, today);
-        check_referral(protocol, &case.category, classes).map_err(AppError::Rule)?;
-        let Some(protocol) = protocol else {
-            return Err(AppError::Rule(RuleViolation::NoActiveProtocol));
-        };
-        let consents = tx.consents(case.id).await?;
-        let missing = uncovered_classes(&consents, to_agency, classes, today);
-        if !missing.is_empty() {
-            return Err(AppError::Rule(RuleViolation::ConsentMissing(missing)));
-        }
-        let risk = tx.risk_assessments(case.id).await?.into_iter().next();
-        // High risk drives priority: a referral never goes at a lower priority than the
-        // case's assessed risk level.
-        let risk_priority = match risk.as_ref().map(|record| record.assessment.level) {
-            Some(RiskLevel::High) => Priority::High,
-            Some(RiskLevel::Medium) => Priority::Medium,
-            _ => Priority::Standard,
-        };
-        let priority = requested_priority.max(risk_priority);
-        let persons = tx.case_persons(case.id).await?;
-        let mut packet = Packet {
-            category: case.category.clone(),
-            subcategory: case.subcategory.clone(),
-            persons: Vec::with_capacity(persons.len()),
-            risk: None,
-            narrative: None,
-        };
-        for entry in &persons {
-            packet.persons.push(pack_person(tx, entry, classes).await?);
-        }
-        if classes.contains(&DataClass::Risk) {
-            packet.risk = risk.map(|record| PacketRisk {
-                level: record.assessment.level,
-                score: record.assessment.score,
-                yes_items: record
-                    .assessment
-                    .answers
-                    .iter()
-                    .filter(|(_, answer)| **answer == Answer::Yes)
-                    .map(|(item, _)| item.clone())
-                    .collect(),
-            });
-        }
-        if classes.contains(&DataClass::Narrative) {
-            packet.narrative = case.narrative.as_ref().map(|text| text.as_str().to_string());
-        }
+        let Plan { protocol, priority, packet, carried } = plan;
         let referral = Referral {
             id: ReferralId::from_uuid(new_uuid()),
             case_id: case.id,
@@ -254,9 +213,10 @@ impl App {
         for desk in tx.users_with_role_at(sila_domain::agency::Role::DeskCoordinator, referral.to_office_id).await? {
             crate::monitor::raise(tx, desk, "referral.new", referral.id, now).await?;
         }
-        for entry in &persons {
-            for class in classes.intersection(&BTreeSet::from([DataClass::Identity, DataClass::Contact])) {
-                tx.grant_person_access(entry.person_id, to_agency, *class, referral.id, now).await?;
+        // Each person's own classes reach the agency only as far as her own cover went.
+        for (person, own) in &carried {
+            for class in own {
+                tx.grant_person_access(*person, to_agency, *class, referral.id, now).await?;
             }
         }
         Ok(referral)
@@ -446,6 +406,24 @@ impl App {
                         .ok_or_else(|| AppError::invalid("to_office_id", Problem::UnknownValue))?;
                     let source_case = tx.case(referral.case_id).await?.ok_or(AppError::NotFound)?;
                     let reason = referral.reason.clone().ok_or(AppError::Conflict(Conflict::Shredded))?;
+                    // The same persons go on; what each carries is decided again for the
+                    // new recipient.
+                    let persons: Vec<PersonId> = referral
+                        .packet
+                        .iter()
+                        .flat_map(|packet| &packet.persons)
+                        .map(|person| person.person_id)
+                        .collect();
+                    let plan = self
+                        .plan_referral(
+                            &mut tx,
+                            &source_case,
+                            office.agency_id,
+                            referral.priority,
+                            &referral.data_classes,
+                            Some(&persons),
+                        )
+                        .await?;
                     let next = self
                         .make_referral(
                             &mut tx,
@@ -454,8 +432,8 @@ impl App {
                             office.agency_id,
                             office.id,
                             reason,
-                            referral.priority,
                             &referral.data_classes,
+                            plan,
                             Some(&referral),
                         )
                         .await?;
@@ -539,32 +517,6 @@ pub(crate) async fn related_cases(tx: &mut Tx, actor: &Actor, referral: &Referra
         _ => None,
     };
     Ok(Related { source, centre })
-}
-
-/// A person as the referral carries them: identity and contact only when those classes
-/// travel.
-async fn pack_person(tx: &mut Tx, entry: &CasePerson, classes: &BTreeSet<DataClass>) -> Result<PacketPerson, AppError> {
-    let person = tx.person(entry.person_id).await?.ok_or(AppError::NotFound)?;
-    let details = person.details;
-    let identity = classes.contains(&DataClass::Identity);
-    let contact = classes.contains(&DataClass::Contact);
-    let text = |value: Option<Text>| value.map(Text::into_string);
-    Ok(PacketPerson {
-        person_id: entry.person_id,
-        role: entry.role,
-        name_ar: identity.then(|| details.name_ar.full()).filter(|name| !name.is_empty()),
-        name_latin: if identity { text(details.name_latin) } else { None },
-        sex: identity.then(|| details.sex.code().to_string()),
-        birth_date: if identity { details.birth_date.map(|date| date.to_string()) } else { None },
-        nationality: if identity { details.nationality.map(|country| country.alpha2().to_string()) } else { None },
-        qid: if identity { details.qid.map(|qid| qid.as_str().to_string()) } else { None },
-        phones: if contact {
-            details.phones.iter().map(|line| line.phone.as_str().to_string()).collect()
-        } else {
-            Vec::new()
-        },
-        municipality: if contact { text(details.municipality) } else { None },
-    })
 }
 
 /// The validated extra fields of one step.

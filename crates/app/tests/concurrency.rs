@@ -77,6 +77,7 @@ both_databases!(two_decisions_at_once_end_with_one, |test: TestApp| async move {
                 reason: "حماية".into(),
                 priority: None,
                 data_classes: vec!["identity".into()],
+                persons: None,
             },
             &context,
         )

@@ -277,25 +277,22 @@ impl Consent {
     }
 }
 
-/// The data classes that no valid consent in `ledger` covers for `recipient` on `today`.
-/// A valid mandatory-protection record covers every class: it exists for the case where
-/// a child must be protected whether or not anyone agrees. An empty answer means the
-/// referral may carry all of `wanted`.
-pub fn uncovered_classes(
-    ledger: &[Consent],
-    recipient: AgencyId,
-    wanted: &BTreeSet<DataClass>,
-    today: Date,
-) -> BTreeSet<DataClass> {
-    let valid = ledger.iter().filter(|consent| consent.recipient_agency_id == recipient && consent.is_valid_on(today));
+/// The data classes of one person that the records in `ledger` let travel to `recipient`
+/// on `today`: her own valid consent (for a child, the consent her guardian gave for her
+/// is recorded under her), or a valid mandatory-protection record for her — which covers
+/// every class of that child and no one else. One person's consent never covers another
+/// person's data.
+pub fn covered_for(ledger: &[Consent], person: PersonId, recipient: AgencyId, today: Date) -> BTreeSet<DataClass> {
     let mut covered = BTreeSet::new();
-    for consent in valid {
+    for consent in ledger.iter().filter(|consent| {
+        consent.person_id == person && consent.recipient_agency_id == recipient && consent.is_valid_on(today)
+    }) {
         if consent.terms.basis.kind() == ConsentBasis::MandatoryProtection {
-            return BTreeSet::new();
+            return DataClass::ALL.into();
         }
         covered.extend(consent.terms.data_classes.iter().copied());
     }
-    wanted.difference(&covered).copied().collect()
+    covered
 }
 
 #[cfg(test)]
@@ -369,20 +366,23 @@ mod tests {
     }
 
     #[test]
-    fn coverage_follows_recipient_validity_and_classes() {
+    fn coverage_is_per_person_and_follows_recipient_validity_and_classes() {
         let aman = AgencyId::from_uuid(Uuid::from_u128(1));
         let wifaq = AgencyId::from_uuid(Uuid::from_u128(2));
+        let woman = PersonId::from_uuid(Uuid::nil());
+        let child = PersonId::from_uuid(Uuid::from_u128(3));
         let terms = ConsentTerms::validate(&input(), TODAY).unwrap();
-        let wanted: BTreeSet<DataClass> = [DataClass::Identity, DataClass::Contact].into();
+        let hers: BTreeSet<DataClass> = [DataClass::Identity, DataClass::Summary, DataClass::Risk].into();
         let ledger = vec![consent(aman, terms.clone(), false)];
-        assert_eq!(uncovered_classes(&ledger, aman, &wanted, TODAY), [DataClass::Contact].into());
-        assert_eq!(uncovered_classes(&ledger, wifaq, &wanted, TODAY), wanted);
+        assert_eq!(covered_for(&ledger, woman, aman, TODAY), hers);
+        assert!(covered_for(&ledger, woman, wifaq, TODAY).is_empty(), "another recipient");
+        assert!(covered_for(&ledger, child, aman, TODAY).is_empty(), "her consent is not her child's");
         // Expired the day after its last day.
-        assert_eq!(uncovered_classes(&ledger, aman, &wanted, date(2027, 5, 30)), wanted);
+        assert!(covered_for(&ledger, woman, aman, date(2027, 5, 30)).is_empty());
         // Withdrawn.
-        let withdrawn = vec![consent(aman, terms, true)];
-        assert_eq!(uncovered_classes(&withdrawn, aman, &wanted, TODAY), wanted);
-        // A mandatory-protection basis covers everything.
+        assert!(covered_for(&[consent(aman, terms, true)], woman, aman, TODAY).is_empty());
+        // A mandatory-protection basis for the child covers every class of the child —
+        // and nothing of anyone else.
         let mandatory = ConsentTerms::validate(
             &ConsentInput {
                 basis: Some("mandatory_protection".into()),
@@ -392,7 +392,8 @@ mod tests {
             TODAY,
         )
         .unwrap();
-        let ledger = vec![consent(aman, mandatory, false)];
-        assert!(uncovered_classes(&ledger, aman, &DataClass::ALL.into(), TODAY).is_empty());
+        let ledger = vec![Consent { person_id: child, ..consent(aman, mandatory, false) }];
+        assert_eq!(covered_for(&ledger, child, aman, TODAY), DataClass::ALL.into());
+        assert!(covered_for(&ledger, woman, aman, TODAY).is_empty());
     }
 }

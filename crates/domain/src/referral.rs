@@ -439,6 +439,9 @@ pub struct PacketPerson {
     pub phones: Vec<String>,
     /// `contact`: municipality.
     pub municipality: Option<String>,
+    /// Without `identity`: her age in whole years (she travels as a role and an age,
+    /// "a child, 7 years").
+    pub age: Option<i16>,
 }
 
 /// The risk assessment as sent in a referral.

@@ -338,6 +338,9 @@ fn encode_packet(packet: &Packet) -> String {
             put("nationality", &person.nationality);
             put("qid", &person.qid);
             put("municipality", &person.municipality);
+            if let Some(age) = person.age {
+                object.insert("age".into(), json!(age));
+            }
             if !person.phones.is_empty() {
                 object.insert("phones".into(), json!(person.phones));
             }
@@ -380,6 +383,7 @@ fn decode_packet(text: &str) -> Option<Packet> {
                     .map(|phones| phones.iter().filter_map(|phone| phone.as_str().map(str::to_string)).collect())
                     .unwrap_or_default(),
                 municipality: string(person, "municipality"),
+                age: person.get("age").and_then(Value::as_i64).and_then(|age| i16::try_from(age).ok()),
             })
         })
         .collect::<Option<Vec<_>>>()?;
@@ -426,6 +430,7 @@ mod tests {
                 qid: None,
                 phones: vec![],
                 municipality: None,
+                age: None,
             }],
             risk: Some(PacketRisk { level: RiskLevel::High, score: 15, yes_items: vec!["weapon".into()] }),
             narrative: None,

@@ -137,6 +137,7 @@ pub fn routes(state: &AppState) -> (axum::Router<AppState>, utoipa::openapi::Ope
         .routes(routes!(emergency::declare_conflict))
         .routes(routes!(emergency::alerts))
         .routes(routes!(referrals::create_referral, referrals::list_referrals))
+        .routes(routes!(referrals::preview_referral))
         .routes(routes!(referrals::get_referral))
         .routes(routes!(referrals::transition_referral))
         .routes(routes!(contact::book_handoff, contact::handoff))

@@ -13,10 +13,39 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::api::cases::parse_limit;
-use crate::api::types::{ErrorBody, ListOf, ReferralIn, ReferralOut, TransitionIn, TransitionOut};
+use crate::api::types::{ErrorBody, ListOf, ReferralIn, ReferralOut, SharedOut, TransitionIn, TransitionOut};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, decode_cursor, encode_cursor, path_id};
 use crate::session::{Context, CurrentActor};
+
+/// What a referral would carry, checked as sending it would be, without sending it: the
+/// packet exactly as it would leave, person by person (an officer reads it before
+/// sending).
+#[utoipa::path(post, path = "/api/v1/referrals/preview", tag = "referrals", security(("session" = []), ("bearer" = [])),
+    request_body = ReferralIn,
+    responses(
+        (status = 200, body = SharedOut),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "no protocol in force, category not covered, data class not allowed, or no consent"),
+    ))]
+pub async fn preview_referral(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    JsonBody(body): JsonBody<ReferralIn>,
+) -> Result<Json<SharedOut>, ApiError> {
+    let input = ReferralInput {
+        case_id: body.case_id.unwrap_or_default(),
+        to_office_id: body.to_office_id.unwrap_or_default(),
+        reason: body.reason.unwrap_or_default(),
+        priority: body.priority,
+        data_classes: body.data_classes,
+        persons: body.person_ids,
+    };
+    let preview = state.app.preview_referral(&actor, &input).await?;
+    let contact = input.data_classes.iter().any(|class| class.trim() == "contact");
+    Ok(Json(SharedOut::new(&preview.packet, contact)))
+}
 
 /// Refers a case to another agency's desk; checks the protocol in force and consent.
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", security(("session" = []), ("bearer" = [])),
@@ -40,6 +69,7 @@ pub async fn create_referral(
         reason: body.reason.unwrap_or_default(),
         priority: body.priority,
         data_classes: body.data_classes,
+        persons: body.person_ids,
     };
     let view = state.app.refer_case(&actor, &input, &context).await?;
     Ok((StatusCode::CREATED, Json(ReferralOut::from(&view))))

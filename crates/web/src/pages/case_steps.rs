@@ -2,6 +2,7 @@
 //! consent of each person to each recipient agency, and the referral itself. Each form
 //! comes back filled, with the wrong fields named, when the use case refuses it.
 
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Form as Posted, Router};
@@ -221,13 +222,58 @@ async fn record_consent(
     }
 }
 
+/// One person as the referral would carry her, for the officer to read before sending.
+pub struct Leaving {
+    /// Her role, translated.
+    pub role: String,
+    /// Her name as the officer knows it (whether or not it leaves).
+    pub name: String,
+    /// What leaves of her, one line per class; or her role and age alone.
+    pub lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "refer.html")]
+struct ReferPage<'a> {
+    ui: Ui<'a>,
+    lead: String,
+    /// What would leave, person by person, once previewed.
+    leaving: Option<Vec<Leaving>>,
+    /// What would leave of the case itself.
+    case_lines: Vec<String>,
+    form: Form,
+    back: String,
+}
+
+/// The inputs a preview was made for, so that sending what was not previewed shows the
+/// new preview first.
+fn previewed(data: &FormData) -> String {
+    let mut classes = data.all("data_classes");
+    classes.sort();
+    let mut persons = data.all("persons");
+    persons.sort();
+    format!("{}|{}|{}|{}", data.text("to_office_id"), data.text("priority"), classes.join(","), persons.join(","))
+}
+
 async fn refer_form(
     state: &AppState,
     viewer: &Viewer,
     ui: &Ui<'_>,
     case: CaseId,
     data: &FormData,
+    submit: &str,
 ) -> Result<Form, AppError> {
+    let view = state.app.case(&viewer.actor, case).await?;
+    let persons: Vec<(String, String)> = view
+        .persons
+        .iter()
+        .map(|(entry, person)| {
+            let card = PersonCard::new(ui, person);
+            (entry.person_id.to_string(), format!("{} ({})", card.name_ar, role_label(ui, entry.role)))
+        })
+        .collect();
+    let chosen_persons =
+        if data.0.is_empty() { persons.iter().map(|(id, _)| id.clone()).collect() } else { data.all("persons") };
     let (agencies, offices) = directory(state, viewer).await?;
     let mut desks = vec![(String::new(), ui.t("choice-choose"))];
     for office in offices.iter().filter(|office| office.is_desk && office.agency_id != viewer.actor.agency.id) {
@@ -243,7 +289,7 @@ async fn refer_form(
     } else {
         data.all("data_classes")
     };
-    Ok(Form::post("refer", &format!("/cases/{case}/refer"), ui.t("refer-submit"))
+    Ok(Form::post("refer", &format!("/cases/{case}/refer"), ui.t(submit))
         .field(Field::select("to_office_id", ui.t("field-to_office_id"), desks, &data.text("to_office_id")).required())
         .field(Field::textarea("reason", ui.t("field-reason"), data.text("reason")).required())
         .field(
@@ -259,17 +305,77 @@ async fn refer_form(
             Field::checkboxes("data_classes", ui.t("field-data_classes"), class_choices(ui), &chosen_classes)
                 .hint(ui.t("refer-classes-hint"))
                 .required(),
+        )
+        .field(
+            Field::checkboxes("persons", ui.t("field-persons"), persons, &chosen_persons)
+                .hint(ui.t("refer-persons-hint"))
+                .required(),
         ))
+}
+
+/// What the preview says of each person and of the case.
+fn leaving(
+    ui: &Ui<'_>,
+    view: &sila_app::cases::CaseView,
+    preview: &sila_app::packets::ReferralPreview,
+) -> (Vec<Leaving>, Vec<String>) {
+    let people = preview
+        .packet
+        .persons
+        .iter()
+        .map(|person| {
+            let name = view
+                .persons
+                .iter()
+                .find(|(entry, _)| entry.person_id == person.person_id)
+                .map(|(_, known)| PersonCard::new(ui, known).name_ar)
+                .unwrap_or_default();
+            let mut lines = Vec::new();
+            if let Some(full) = &person.name_ar {
+                let mut items = vec![full.clone()];
+                items.extend(person.qid.iter().map(|qid| ui.t1("leaving-qid", "qid", qid)));
+                items.extend(person.birth_date.iter().map(|date| ui.t1("leaving-birth", "date", date)));
+                lines.push(ui.t1("leaving-identity", "items", &items.join(ui.pick("، ", ", "))));
+            }
+            if !person.phones.is_empty() || person.municipality.is_some() {
+                let mut items = person.phones.clone();
+                items.extend(person.municipality.iter().cloned());
+                lines.push(ui.t1("leaving-contact", "items", &items.join(ui.pick("، ", ", "))));
+            }
+            if person.name_ar.is_none() {
+                lines.push(match person.age {
+                    Some(age) => ui.t1("leaving-role-age", "age", &age.to_string()),
+                    None => ui.t("leaving-role-only"),
+                });
+            }
+            Leaving { role: role_label(ui, person.role), name, lines }
+        })
+        .collect();
+    let mut case_lines =
+        vec![ui.t1("leaving-summary", "priority", &ui.t(&format!("priority-{}", preview.priority.code())))];
+    if let Some(risk) = &preview.packet.risk {
+        case_lines.push(ui.t1("leaving-risk", "level", &ui.t(&format!("risk-level-{}", risk.level.code()))));
+    }
+    if preview.packet.narrative.is_some() {
+        case_lines.push(ui.t("leaving-narrative"));
+    }
+    (people, case_lines)
 }
 
 async fn refer_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
     let case = case_id(&state, &viewer, &id)?;
     let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
-    let form = refer_form(&state, &viewer, &ui, case, &FormData::default()).await.map_err(fail(&state, &viewer))?;
+    let form = refer_form(&state, &viewer, &ui, case, &FormData::default(), "refer-review")
+        .await
+        .map_err(fail(&state, &viewer))?;
     let lead = ui.t("refer-lead");
-    Ok(render(&FormPage::for_case(ui, lead, form, case)))
+    let back = format!("/cases/{case}");
+    Ok(render(&ReferPage { ui, lead, leaving: None, case_lines: Vec::new(), form, back }))
 }
 
+/// Sending a referral is two steps: the first shows exactly what would leave, person by
+/// person; the second, confirmed for what was shown, sends it. A change after the
+/// preview shows the new preview instead of sending.
 async fn refer(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -284,16 +390,41 @@ async fn refer(
         reason: data.text("reason"),
         priority: data.filled("priority"),
         data_classes: data.all("data_classes"),
+        persons: Some(data.all("persons")),
     };
-    match state.app.refer_case(&viewer.actor, &input, &RequestContext::default()).await {
-        Ok(view) => Ok(see_other(&format!("/referrals/{}", view.referral.id))),
+    let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
+    let back = format!("/cases/{case}");
+    let confirmed = data.ticked("confirm") && data.get("previewed").as_deref() == Some(previewed(&data).as_str());
+    let result = if confirmed {
+        state.app.refer_case(&viewer.actor, &input, &RequestContext::default()).await.map(Some)
+    } else {
+        match state.app.preview_referral(&viewer.actor, &input).await {
+            Ok(preview) => {
+                let view = state.app.case(&viewer.actor, case).await.map_err(fail(&state, &viewer))?;
+                let (people, case_lines) = leaving(&ui, &view, &preview);
+                let mut unticked = data.0.clone();
+                unticked.retain(|(name, _)| name != "confirm" && name != "previewed");
+                let form = refer_form(&state, &viewer, &ui, case, &FormData(unticked), "refer-submit")
+                    .await
+                    .map_err(fail(&state, &viewer))?
+                    .hidden("previewed", &previewed(&data))
+                    .field(Field::checkbox("confirm", ui.t("refer-confirm"), false).required());
+                let lead = ui.t("refer-preview-lead");
+                return Ok(render(&ReferPage { ui, lead, leaving: Some(people), case_lines, form, back }));
+            }
+            Err(error) => Err(error),
+        }
+    };
+    match result {
+        Ok(Some(view)) => Ok(see_other(&format!("/referrals/{}", view.referral.id))),
+        Ok(None) => unreachable!("a preview answers above"),
         Err(error) => {
-            let ui = Ui::new(&state, &viewer, "/cases", "refer-title");
             let status = super::status_of(&error);
-            let form = refer_form(&state, &viewer, &ui, case, &data).await.map_err(fail(&state, &viewer))?;
+            let form =
+                refer_form(&state, &viewer, &ui, case, &data, "refer-review").await.map_err(fail(&state, &viewer))?;
             let form = form.with_error(&ui, error, &base_field);
             let lead = ui.t("refer-lead");
-            Ok(render_with(status, &FormPage::for_case(ui, lead, form, case)))
+            Ok(render_with(status, &ReferPage { ui, lead, leaving: None, case_lines: Vec::new(), form, back }))
         }
     }
 }

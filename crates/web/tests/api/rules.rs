@@ -2,7 +2,7 @@
 //! a refusal.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use sila_app::both_databases;
 use sila_app::testing::TestApp;
 
@@ -338,3 +338,113 @@ both_databases!(
         assert!(entries.iter().any(|entry| entry["action"] == "protocol.accept" && entry["outcome"] == "ok"), "{log}");
     }
 );
+
+both_databases!(a_referral_carries_each_person_only_as_far_as_her_own_consent_covers, |test: TestApp| async move {
+    let officer = Client::sign_in(&test, "cp.officer").await;
+    let (case, woman, child) = police_case(&test, &officer, "domestic_violence").await;
+    let husband = officer
+        .post(
+            "/api/v1/persons",
+            json!({ "first_name_ar": "حمد", "family_name_ar": "المري", "sex": "male", "birth_date": "1984-01-10",
+                    "qid": "28463400991", "phones": ["5599 0001"] }),
+        )
+        .await
+        .expect(StatusCode::CREATED)["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    officer
+        .post(&format!("/api/v1/cases/{case}/persons"), json!({ "person_id": husband, "role": "alleged_perpetrator" }))
+        .await
+        .expect(StatusCode::CREATED);
+    let aman = agency(&test, "AMAN");
+    let desk_office = office(&test, "AMAN.DESK");
+    // Only the woman consented: to her identity, contact, the summary and the risk.
+    consent(&officer, &case, &woman, &aman, &["identity", "contact", "summary", "risk"]).await;
+    let body = json!({ "case_id": case, "to_office_id": desk_office, "reason": "حماية ودعم",
+                       "data_classes": ["identity", "contact", "summary", "risk"] });
+
+    // The preview shows exactly what would leave, and sends nothing.
+    let preview = officer.post("/api/v1/referrals/preview", body.clone()).await.expect(StatusCode::OK);
+    let of = |packet: &Value, id: &str| {
+        packet["persons"].as_array().unwrap().iter().find(|person| person["person_id"] == id).cloned()
+    };
+    let her = of(&preview, &woman).expect("she goes");
+    assert_eq!((her["name_ar"].as_str(), her["qid"].is_string()), (Some("نورة سالم المري"), true), "{her}");
+    assert!(her["phones"].is_array(), "{her}");
+    for (id, age) in [(&child, 8), (&husband, 42)] {
+        let other = of(&preview, id).expect("the others go as a role and an age");
+        assert!(other["name_ar"].is_null() && other["qid"].is_null() && other["phones"].is_null(), "{other}");
+        assert!(other["birth_date"].is_null() && other["sex"].is_null(), "{other}");
+        assert_eq!(other["age"], age, "{other}");
+    }
+    let outgoing = officer.get("/api/v1/referrals?box=outgoing").await.expect(StatusCode::OK);
+    assert_eq!(outgoing["items"].as_array().map(Vec::len), Some(0), "a preview sends nothing: {outgoing}");
+
+    // Sent, the desk receives the same; the husband's and the child's records stay closed
+    // to Aman, the woman's opens.
+    let sent = officer.post("/api/v1/referrals", body.clone()).await.expect(StatusCode::CREATED);
+    let referral = sent["id"].as_str().unwrap();
+    let desk = Client::sign_in(&test, "aman.desk").await;
+    let received = desk.get(&format!("/api/v1/referrals/{referral}")).await.expect(StatusCode::OK);
+    let text = received.to_string();
+    for hidden in ["حمد المري", "28463400991", "+97455990001", "ريم", "2018-02-01"] {
+        assert!(!text.contains(hidden), "{hidden} reached the desk: {text}");
+    }
+    assert_eq!(of(&received["shared"], &husband).expect("his role")["role"], "alleged_perpetrator");
+    desk.get(&format!("/api/v1/persons/{woman}")).await.expect(StatusCode::OK);
+    for closed in [&child, &husband] {
+        desk.get(&format!("/api/v1/persons/{closed}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    }
+
+    // A child's mandatory-protection basis covers the child and no one else: in another
+    // family's case, with no one's consent, the child's identity goes to Aman; her
+    // mother goes as her role and age.
+    let (second, mother, daughter) = police_case(&test, &officer, "child_abuse_neglect").await;
+    officer
+        .post(
+            &format!("/api/v1/cases/{second}/consents"),
+            json!({ "person_id": daughter, "recipient_agency_id": aman,
+                    "basis": "mandatory_protection", "mandatory_ground": "طفلة شهدت العنف في البيت",
+                    "purpose": "حماية الطفلة", "data_classes": ["identity", "summary"], "expires_on": "2027-05-31" }),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let to_aman = json!({ "case_id": second, "to_office_id": desk_office, "reason": "حماية الطفلة",
+                          "data_classes": ["identity", "summary"] });
+    let preview = officer.post("/api/v1/referrals/preview", to_aman.clone()).await.expect(StatusCode::OK);
+    assert_eq!(of(&preview, &daughter).unwrap()["name_ar"], "ريم حمد المري");
+    assert!(of(&preview, &mother).unwrap()["name_ar"].is_null(), "her child's basis is not her consent: {preview}");
+
+    // The officer chooses who goes: only the child. A person not in the case is refused,
+    // naming the field.
+    let mut only_child = to_aman.clone();
+    only_child["person_ids"] = json!([daughter]);
+    let preview = officer.post("/api/v1/referrals/preview", only_child.clone()).await.expect(StatusCode::OK);
+    assert_eq!(preview["persons"].as_array().unwrap().len(), 1, "{preview}");
+    let mut stranger = to_aman.clone();
+    stranger["person_ids"] = json!([daughter, mother, husband]);
+    officer.post("/api/v1/referrals", stranger).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "unknown_value",
+        Some("persons[2]"),
+    );
+    let mut nobody = to_aman.clone();
+    nobody["person_ids"] = json!([]);
+    officer.post("/api/v1/referrals", nobody).await.expect_error(
+        StatusCode::BAD_REQUEST,
+        "empty_list",
+        Some("persons"),
+    );
+    // Without the child, no one's cover includes the identity asked for.
+    let mut without_child = to_aman.clone();
+    without_child["person_ids"] = json!([mother]);
+    officer.post("/api/v1/referrals", without_child).await.expect_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "consent_missing",
+        None,
+    );
+    officer.post("/api/v1/referrals", only_child).await.expect(StatusCode::CREATED);
+    desk.get(&format!("/api/v1/persons/{mother}")).await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
+    desk.get(&format!("/api/v1/persons/{daughter}")).await.expect(StatusCode::OK);
+});

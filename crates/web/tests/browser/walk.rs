@@ -219,6 +219,15 @@ async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> (St
     );
     check(browser, &format!("{prefix}09-refer-error")).await;
     browser.fill("#f-reason", "تحتاج حماية ودعمًا نفسيًا").await;
+    // Before it goes, the page shows what will leave, person by person: her identity;
+    // of her daughter, whom no consent covers, her role and age alone.
+    submit(browser, "refer", "#preview").await;
+    let preview = browser.text_of("#preview tbody").await;
+    assert!(preview.contains("نورة سالم المري") || preview.contains("Noura"), "{preview}");
+    let daughter = browser.text_of("#preview tbody tr:nth-child(2)").await;
+    assert!(daughter.contains('8') && !daughter.contains("2018"), "the daughter goes as a role and an age: {daughter}");
+    check(browser, &format!("{prefix}09b-refer-preview")).await;
+    browser.click("#f-confirm").await;
     submit(browser, "refer", "#referral-status").await;
     assert_eq!(browser.text_of("#referral-status").await, lang.pick("مُرسلة", "Sent"));
     check(browser, &format!("{prefix}10-referral-sent")).await;

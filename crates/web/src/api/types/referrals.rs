@@ -22,6 +22,9 @@ pub struct ReferralIn {
     /// Data class codes to send.
     #[serde(default)]
     pub data_classes: Vec<String>,
+    /// The persons of the case who go with it (ids); all of them when absent. Each
+    /// carries only what her own consent (or a child's recorded mandatory basis) covers.
+    pub person_ids: Option<Vec<String>>,
 }
 
 /// A lifecycle step.
@@ -75,6 +78,8 @@ pub struct SharedPersonOut {
     pub phones: Option<Vec<String>>,
     /// `contact`: municipality.
     pub municipality: Option<String>,
+    /// Without `identity`: her age in years (she travels as a role and an age).
+    pub age: Option<i16>,
 }
 
 /// What a referral carried.
@@ -104,7 +109,8 @@ pub struct SharedRiskOut {
 }
 
 impl SharedOut {
-    fn new(packet: &Packet, contact: bool) -> SharedOut {
+    /// What `packet` carries (phones only where `contact` travels and she has some).
+    pub fn new(packet: &Packet, contact: bool) -> SharedOut {
         SharedOut {
             category: packet.category.clone(),
             subcategory: packet.subcategory.clone(),
@@ -120,8 +126,9 @@ impl SharedOut {
                     birth_date: person.birth_date.clone(),
                     nationality: person.nationality.clone(),
                     qid: person.qid.clone(),
-                    phones: contact.then(|| person.phones.clone()),
+                    phones: (contact && !person.phones.is_empty()).then(|| person.phones.clone()),
                     municipality: person.municipality.clone(),
+                    age: person.age,
                 })
                 .collect(),
             risk: packet.risk.as_ref().map(|risk| SharedRiskOut {
