@@ -218,7 +218,13 @@ impl App {
 
     /// Closes or transfers the case of an approved request, and moves the referral that
     /// opened it along (completed with the outcome, or transferred to the authority).
-    async fn carry_out(&self, tx: &mut Tx, actor: &Actor, mut case: Case, approval: &Approval) -> Result<(), AppError> {
+    pub(crate) async fn carry_out(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        mut case: Case,
+        approval: &Approval,
+    ) -> Result<(), AppError> {
         let now = self.now();
         let referral_step = match approval.kind {
             ApprovalKind::Closure => {
@@ -229,20 +235,24 @@ impl App {
                 ReferralStatus::Completed
             }
             ApprovalKind::Transfer => {
+                if case.kind == sila_domain::case::CaseKind::Police {
+                    // Centre before authorities, checked again when the transfer goes.
+                    self.centre_first_allows(tx, &case).await?;
+                }
                 let authority_id = approval
                     .authority_agency_id
                     .ok_or_else(|| AppError::Internal("transfer approval without an authority".into()))?;
                 let authority = App::authority(tx, authority_id, "authority_agency_id").await?;
                 let kind = authority.authority_kind.unwrap_or(AuthorityKind::Other);
                 let classes = tx.redaction_profile(kind).await?;
-                let packet = transfer_packet(tx, &case, &classes, approval).await?;
+                let (packet, sent) = transfer_packet(tx, &case, &classes, approval).await?;
                 let transfer = new_uuid();
                 tx.insert_transfer(&CaseTransfer {
                     id: transfer,
                     case_id: case.id,
                     authority_agency_id: authority.id,
                     authority_reference: approval.authority_reference.clone(),
-                    data_classes: classes.iter().copied().collect(),
+                    data_classes: sent.into_iter().collect(),
                     transferred_by: actor.user.id,
                     transferred_at: now,
                 })
@@ -279,7 +289,7 @@ struct Draft {
     reason: Option<Text>,
 }
 
-async fn notify(
+pub(crate) async fn notify(
     tx: &mut Tx,
     user: sila_domain::ids::UserId,
     kind: &str,
@@ -299,19 +309,37 @@ async fn notify(
     Ok(())
 }
 
-/// What a transfer carries: one key per data class of the profile, and nothing else.
+/// What the referral that opened a centre case carried, if it opened one.
+async fn origin_packet(tx: &mut Tx, case: &Case) -> Result<Option<sila_domain::referral::Packet>, AppError> {
+    Ok(match case.origin_referral_id {
+        Some(referral) => tx.referral(referral).await?.and_then(|referral| referral.packet),
+        None => None,
+    })
+}
+
+/// What a transfer carries: one key per data class of the profile that has content, and
+/// nothing else — with the classes it lists, each holding its content (a class with
+/// nothing to send is neither listed nor sent). A centre case's narrative and risk are
+/// its own, or else those the referral that opened it carried.
 async fn transfer_packet(
     tx: &mut Tx,
     case: &Case,
     classes: &BTreeSet<DataClass>,
     approval: &Approval,
-) -> Result<Value, AppError> {
+) -> Result<(Value, BTreeSet<DataClass>), AppError> {
     let mut packet = Map::new();
+    // Of each person, only what the sending agency holds goes on: her identity and
+    // contact when it registered her or a referral carried them to it.
     let entries = tx.case_persons(case.id).await?;
     let mut persons = Vec::new();
     for entry in &entries {
         if let Some(person) = tx.person(entry.person_id).await? {
-            persons.push((entry.role, person));
+            let held = match tx.person_scope(&person, case.agency_id).await? {
+                sila_store::PersonScope::Registered => [DataClass::Identity, DataClass::Contact].into(),
+                sila_store::PersonScope::Shared(classes) => classes,
+                sila_store::PersonScope::None => BTreeSet::new(),
+            };
+            persons.push((entry.role, person, held));
         }
     }
     for class in classes {
@@ -319,7 +347,8 @@ async fn transfer_packet(
             DataClass::Identity => Value::Array(
                 persons
                     .iter()
-                    .map(|(role, person)| {
+                    .filter(|(_, _, held)| held.contains(&DataClass::Identity))
+                    .map(|(role, person, _)| {
                         let details = &person.details;
                         json!({
                             "role": role.code(),
@@ -336,7 +365,8 @@ async fn transfer_packet(
             DataClass::Contact => Value::Array(
                 persons
                     .iter()
-                    .map(|(role, person)| {
+                    .filter(|(_, _, held)| held.contains(&DataClass::Contact))
+                    .map(|(role, person, _)| {
                         json!({
                             "role": role.code(),
                             "phones": person.details.phones.iter().map(|line| line.phone.as_str()).collect::<Vec<_>>(),
@@ -358,9 +388,16 @@ async fn transfer_packet(
                     "score": record.assessment.score,
                     "assessed_at": record.created_at.to_string(),
                 }),
-                None => Value::Null,
+                // A centre case's risk is the one the referral that opened it carried.
+                None => match origin_packet(tx, case).await?.and_then(|packet| packet.risk) {
+                    Some(risk) => json!({ "level": risk.level.code(), "score": risk.score }),
+                    None => Value::Null,
+                },
             },
-            DataClass::Narrative => json!(case.narrative.as_ref().map(|text| text.as_str())),
+            DataClass::Narrative => match &case.narrative {
+                Some(text) => json!(text.as_str()),
+                None => json!(origin_packet(tx, case).await?.and_then(|packet| packet.narrative)),
+            },
             DataClass::Attachments => Value::Array(
                 tx.attachments(case.id)
                     .await?
@@ -376,7 +413,16 @@ async fn transfer_packet(
                     .collect(),
             ),
         };
-        packet.insert(class.code().to_string(), value);
+        let empty = match &value {
+            Value::Null => true,
+            Value::String(text) => text.trim().is_empty(),
+            Value::Array(items) => items.is_empty(),
+            _ => false,
+        };
+        if !empty {
+            packet.insert(class.code().to_string(), value);
+        }
     }
-    Ok(Value::Object(packet))
+    let sent = classes.iter().copied().filter(|class| packet.contains_key(class.code())).collect();
+    Ok((Value::Object(packet), sent))
 }

@@ -2,19 +2,23 @@
 //! agreement exists for: **centre before authorities**. A police case in a category that
 //! a protocol in force marks "centre first" goes to the prosecution or a court only
 //! after a centre has recorded an outcome on its referral — or when a police supervisor
-//! records a bypass with its ground, which is audited and counted.
+//! records a bypass with its ground, which is audited and counted. Like a centre's, a
+//! police transfer goes out only with a superior's approval (a police supervisor of the
+//! case's office) and carries exactly the authority's redaction profile
+//! (`approvals.rs` carries it out).
 
+use sila_domain::agency::Role;
 use sila_domain::audit::SubjectKind;
-use sila_domain::case::{Case, CaseKind, CaseStatus};
-use sila_domain::consent::DataClass;
+use sila_domain::case::{Case, CaseKind};
+use sila_domain::casework::{Approval, ApprovalKind, ApprovalStatus};
 use sila_domain::error::{Errors, Problem};
-use sila_domain::ids::{AgencyId, CaseId};
+use sila_domain::ids::{AgencyId, ApprovalId, CaseId};
 use sila_domain::protocol::{BypassGround, ReferralState, check_centre_first};
 use sila_domain::text::{Text, limits};
 use sila_domain::time::local_date;
-use sila_store::CaseTransfer;
+use sila_store::Tx;
 
-use crate::access::Action;
+use crate::access::{Action, Resource};
 use crate::cases::{check_version, ensure_open, record_event};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
@@ -25,7 +29,7 @@ pub struct TransferInput {
     pub authority_agency_id: String,
     /// The authority's reference, when known.
     pub authority_reference: Option<String>,
-    /// Data class codes sent.
+    /// Data class codes (not used: what goes is the authority's redaction profile).
     pub data_classes: Vec<String>,
     /// The version of the case the client last saw.
     pub version: Option<i64>,
@@ -36,15 +40,14 @@ pub struct TransferInput {
 /// What a transfer request did.
 #[derive(Debug, Clone)]
 pub enum TransferAnswer {
-    /// A police case went to the authority.
-    Transferred(Case),
-    /// A centre case's transfer waits for (or, asked by the manager, got) approval.
-    Requested(sila_domain::casework::Approval),
+    /// The transfer waits for (or, asked by the one who approves, got) approval.
+    Requested(Approval),
 }
 
 impl App {
-    /// Sends a case to an authority: a police case at once (centre first applies), a
-    /// centre case through its manager's approval with the authority's redaction profile.
+    /// Asks for a case to go to an authority: a police case through a police
+    /// supervisor's approval (centre first applies), a centre case through its manager's;
+    /// either carries exactly the authority's redaction profile.
     pub async fn transfer(
         &self,
         actor: &Actor,
@@ -55,7 +58,7 @@ impl App {
         // Which path only; each path authorises the actor on the case itself.
         let kind = self.store.read().await?.case(case_id).await?.map(|case| case.kind);
         if kind.is_none_or(|kind| kind == CaseKind::Police) {
-            return self.transfer_case(actor, case_id, input, context).await.map(TransferAnswer::Transferred);
+            return self.transfer_case(actor, case_id, input, context).await.map(TransferAnswer::Requested);
         }
         let request = crate::approvals::TransferRequestInput {
             authority_agency_id: input.authority_agency_id.clone(),
@@ -98,32 +101,28 @@ impl App {
         self.finish(tx, audit, context, result).await
     }
 
-    /// Sends a police case to an authority, subject to the centre-first rule.
+    /// Asks for a police case to go to an authority, subject to the centre-first rule:
+    /// the request waits for a police supervisor of the case's office, who approves it
+    /// (`App::decide_approval`; a supervisor's own request is approved at once). What
+    /// goes is the authority's redaction profile — the classes the request names are not
+    /// the officer's to choose.
     pub async fn transfer_case(
         &self,
         actor: &Actor,
         case_id: CaseId,
         input: &TransferInput,
         context: &RequestContext,
-    ) -> Result<Case, AppError> {
+    ) -> Result<Approval, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "case.transfer").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
-            let mut case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::TransferCase).await?;
+            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::TransferCase).await?;
             let mut errors = Errors::new();
             let authority = errors.check("authority_agency_id", AgencyId::parse(&input.authority_agency_id));
             let reference = errors
                 .check("authority_reference", Text::parse_optional(input.authority_reference.as_deref(), 200))
                 .flatten();
-            let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
-                Ok(set) => set,
-                Err(found) => {
-                    for error in found {
-                        errors.add(error.field, error.problem);
-                    }
-                    Default::default()
-                }
-            };
+            let reason = errors.check("reason", Text::parse(input.reason.as_deref().unwrap_or(""), limits::SHORT));
             errors.finish().map_err(AppError::Invalid)?;
             let Some(authority) = authority else {
                 return Err(AppError::invalid("authority_agency_id", Problem::Required));
@@ -133,44 +132,68 @@ impl App {
             ensure_open(&case)?;
             let authority = App::authority(&mut tx, authority, "authority_agency_id").await?;
             audit.subject(SubjectKind::Agency, authority.id);
-            let now = self.now();
-            let today = local_date(now);
-            let protocols = tx.protocols_of(case.agency_id).await?;
-            let in_force: Vec<_> = protocols.iter().filter(|protocol| protocol.in_force_on(today)).collect();
-            let mut referrals = Vec::new();
-            for referral in tx.referrals_of_case(case.id).await? {
-                let to_centre = tx
-                    .agency(referral.to_agency_id)
-                    .await?
-                    .is_some_and(|agency| agency.kind == sila_domain::agency::AgencyKind::Centre);
-                referrals.push(ReferralState { status: referral.status, to_centre });
-            }
-            let bypass = tx.has_bypass(case.id).await?;
-            check_centre_first(&in_force, &case.category, &referrals, bypass).map_err(AppError::Rule)?;
-            if bypass {
+            if self.centre_first_allows(&mut tx, &case).await? {
                 audit.detail("bypass", "true");
             }
-            tx.insert_transfer(&CaseTransfer {
-                id: new_uuid(),
+            if tx.approvals_of_case(case.id).await?.iter().any(|approval| approval.status == ApprovalStatus::Pending) {
+                return Err(AppError::Conflict(Conflict::ApprovalPending));
+            }
+            let now = self.now();
+            let mut approval = Approval {
+                id: ApprovalId::from_uuid(new_uuid()),
                 case_id: case.id,
-                authority_agency_id: authority.id,
+                kind: ApprovalKind::Transfer,
+                outcome: None,
+                authority_agency_id: Some(authority.id),
                 authority_reference: reference,
-                data_classes: classes.into_iter().collect(),
-                transferred_by: actor.user.id,
-                transferred_at: now,
-            })
-            .await?;
-            case.status = CaseStatus::Transferred;
-            case.closed_at = Some(now);
-            case.updated_at = now;
-            tx.update_case(&case).await?;
-            case.version += 1;
-            record_event(&mut tx, &case, Some(actor), "case.transferred", None, &[("authority", &authority.code)], now)
-                .await?;
-            Ok(case)
+                reason,
+                status: ApprovalStatus::Pending,
+                requested_by: actor.user.id,
+                requested_at: now,
+                decided_by: None,
+                decided_at: None,
+                decision_note: None,
+            };
+            tx.insert_approval(&approval).await?;
+            audit.subject(SubjectKind::Approval, approval.id);
+            record_event(&mut tx, &case, Some(actor), "transfer.requested", None, &[], now).await?;
+            let persons = tx.case_person_ids(case.id).await?;
+            if self.verdict(actor, Action::ApproveCase, Resource::Case(&case, &persons)).allowed {
+                approval.status = ApprovalStatus::Approved;
+                approval.decided_by = Some(actor.user.id);
+                approval.decided_at = Some(now);
+                self.carry_out(&mut tx, actor, case, &approval).await?;
+                tx.decide_approval(&approval).await?;
+                audit.detail("decision", "approved");
+            } else {
+                for supervisor in tx.users_with_role_at(Role::PoliceSupervisor, case.office_id).await? {
+                    crate::approvals::notify(&mut tx, supervisor, "approval.requested", approval.id, now).await?;
+                }
+            }
+            Ok(approval)
         }
         .await;
         self.finish(tx, audit, context, result).await
+    }
+
+    /// Checks the centre-first rule for a police case: refused while a protocol in force
+    /// sends its category to a centre first and no centre recorded an outcome; `true`
+    /// when a supervisor's bypass is what allows it.
+    pub(crate) async fn centre_first_allows(&self, tx: &mut Tx, case: &Case) -> Result<bool, AppError> {
+        let today = local_date(self.now());
+        let protocols = tx.protocols_of(case.agency_id).await?;
+        let in_force: Vec<_> = protocols.iter().filter(|protocol| protocol.in_force_on(today)).collect();
+        let mut referrals = Vec::new();
+        for referral in tx.referrals_of_case(case.id).await? {
+            let to_centre = tx
+                .agency(referral.to_agency_id)
+                .await?
+                .is_some_and(|agency| agency.kind == sila_domain::agency::AgencyKind::Centre);
+            referrals.push(ReferralState { status: referral.status, to_centre });
+        }
+        let bypass = tx.has_bypass(case.id).await?;
+        check_centre_first(&in_force, &case.category, &referrals, bypass).map_err(AppError::Rule)?;
+        Ok(bypass)
     }
 }
 

@@ -251,7 +251,7 @@ fn navigation(actor: &Actor) -> Vec<(&'static str, &'static str)> {
         add(("/referrals/incoming", "nav-incoming"));
         add(("/cases", "nav-cases"));
     }
-    if has(Role::CentreManager) {
+    if has(Role::CentreManager) || has(Role::PoliceSupervisor) {
         add(("/approvals", "nav-approvals"));
     }
     if [Role::Caseworker, Role::Psychologist, Role::LegalAdvisor, Role::FamilyCounsellor].into_iter().any(has) {

@@ -7,19 +7,19 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sila_app::casework::{FollowUpInput, PlanInput, ServiceInput, SessionInput};
 use sila_app::transfers::{TransferAnswer, TransferInput};
 use sila_domain::Problem;
 use sila_domain::ids::{ApprovalId, AttachmentId, CaseId, FollowUpId, OfficeId, PlanItemId, SessionId};
 use sila_domain::time::{WindowEnd, parse_window_end};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::api::types::{
-    ApprovalOut, AssessmentIn, AssessmentOut, AttachmentIn, AttachmentOut, AttendanceIn, CaseOut, CaseSessionIn,
-    CaseSessionOut, CaseworkOut, CloseIn, DecisionIn, ErrorBody, FollowUpIn, FollowUpOut, FormIn, FormOut, PlanIn,
-    PlanOut, ServiceIn, ServiceOut, StatusIn, TransferIn,
+    ApprovalOut, AssessmentIn, AssessmentOut, AttachmentIn, AttachmentOut, AttendanceIn, CaseSessionIn, CaseSessionOut,
+    CaseworkOut, CloseIn, DecisionIn, ErrorBody, FollowUpIn, FollowUpOut, FormIn, FormOut, PlanIn, PlanOut, ServiceIn,
+    ServiceOut, StatusIn, TransferIn,
 };
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams, number_text, path_id, text};
@@ -338,31 +338,22 @@ pub async fn close_case(
     Ok((StatusCode::CREATED, Json(ApprovalOut::from(&approval))))
 }
 
-/// The answer to a transfer: the police case as transferred, or the centre case's
-/// request for approval.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum TransferAnswerOut {
-    /// A police case, transferred.
-    Case(CaseOut),
-    /// A centre case's request (approved at once when the manager asked).
-    Approval(ApprovalOut),
-}
-
-/// Sends a case to a competent authority: a police case at once (centre before
-/// authorities applies); a centre case after its manager approves, carrying the data
-/// classes of the authority's redaction profile.
+/// Asks for a case to go to a competent authority: a police case after a police
+/// supervisor of its office approves (centre before authorities applies), a centre case
+/// after its manager approves; either carries exactly the data classes of the
+/// authority's redaction profile (`data_classes` is not used). The answer is the request,
+/// approved at once when the one who approves asked.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/transfer", tag = "cases", security(("session" = []), ("bearer" = [])),
     params(("id" = String, Path, description = "case id")),
     request_body = TransferIn,
-    responses((status = 200, body = TransferAnswerOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ApprovalOut), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn transfer_case(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TransferIn>,
-) -> Result<Json<TransferAnswerOut>, ApiError> {
+) -> Result<Json<ApprovalOut>, ApiError> {
     let id = path_id(&id, CaseId::parse)?;
     let input = TransferInput {
         authority_agency_id: body.authority_agency_id.unwrap_or_default(),
@@ -371,10 +362,8 @@ pub async fn transfer_case(
         version: body.version,
         reason: body.reason,
     };
-    Ok(Json(match state.app.transfer(&actor, id, &input, &context).await? {
-        TransferAnswer::Transferred(case) => TransferAnswerOut::Case(CaseOut::from(&case)),
-        TransferAnswer::Requested(approval) => TransferAnswerOut::Approval(ApprovalOut::from(&approval)),
-    }))
+    let TransferAnswer::Requested(approval) = state.app.transfer(&actor, id, &input, &context).await?;
+    Ok(Json(ApprovalOut::from(&approval)))
 }
 
 /// The closures and transfers waiting for the caller's approval (centre managers).

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use sila_app::transfers::TransferInput;
 use sila_app::{AppError, RequestContext};
 use sila_domain::agency::{AgencyKind, Role};
-use sila_domain::consent::DataClass;
 use sila_domain::ids::{CaseId, ConsentId};
 
 use super::cases::case_id;
@@ -123,10 +122,6 @@ async fn transfer_forms(
             .filter(|agency| agency.kind == AgencyKind::Authority)
             .map(|agency| (agency.id.to_string(), ui.pick(&agency.name_ar, &agency.name_en).to_string())),
     );
-    let classes: Vec<(String, String)> = DataClass::ALL
-        .iter()
-        .map(|class| (class.code().to_string(), ui.t(&format!("class-{}", class.code()))))
-        .collect();
     let mut forms = vec![
         Form::post("transfer", &format!("/cases/{case}/transfer"), ui.t("transfer-submit"))
             .legend(ui.t("transfer-title"))
@@ -144,7 +139,8 @@ async fn transfer_forms(
                     .hint(ui.t("transfer-reference-hint")),
             )
             .field(
-                Field::checkboxes("data_classes", ui.t("field-data_classes"), classes, &data.all("data_classes"))
+                Field::textarea("reason", ui.t("field-reason"), data.text("reason"))
+                    .hint(ui.t("transfer-profile-hint"))
                     .required(),
             )
             .field(Field::checkbox("confirm", ui.t("confirm-irreversible"), data.ticked("confirm")))

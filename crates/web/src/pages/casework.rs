@@ -533,7 +533,7 @@ fn decision_form(ui: &Ui<'_>, id: &str, data: &FormData) -> Form {
 
 async fn approvals_answer(state: &AppState, viewer: &Viewer, tried: Option<(&str, &FormData, AppError)>) -> PageResult {
     let fail = fail(state, viewer);
-    if !viewer.actor.user.has_role(Role::CentreManager) {
+    if !viewer.actor.user.has_role(Role::CentreManager) && !viewer.actor.user.has_role(Role::PoliceSupervisor) {
         return Err(fail(AppError::Forbidden));
     }
     let pending = state.app.pending_approvals(&viewer.actor).await.map_err(&fail)?;

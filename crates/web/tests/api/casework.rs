@@ -17,12 +17,13 @@ use crate::client::{Client, agency, consent, office, police_case};
 async fn accepted_case(test: &TestApp) -> (Client, String, String, String) {
     let officer = Client::sign_in(test, "cp.officer").await;
     let (case_id, woman, _) = police_case(test, &officer, "domestic_violence").await;
-    consent(&officer, &case_id, &woman, &agency(test, "AMAN"), &["identity", "contact", "summary", "risk"]).await;
+    let classes = ["identity", "contact", "summary", "risk", "narrative"];
+    consent(&officer, &case_id, &woman, &agency(test, "AMAN"), &classes).await;
     let referral = officer
         .post(
             "/api/v1/referrals",
             json!({ "case_id": case_id, "to_office_id": office(test, "AMAN.DESK"), "reason": "حماية ودعم نفسي",
-                    "data_classes": ["identity", "contact", "summary", "risk"] }),
+                    "data_classes": classes }),
         )
         .await
         .expect(StatusCode::CREATED);
@@ -322,7 +323,12 @@ both_databases!(a_transfer_to_the_prosecution_carries_its_redaction_profile, |te
     keys.sort();
     assert_eq!(keys, profile);
     assert_eq!(sent["packet"]["identity"][0]["qid"].as_str().map(str::len), Some(11));
+    // Only the identities the centre holds go on: the woman's, not her daughter's, who
+    // reached the centre as a role and an age.
+    assert_eq!(sent["packet"]["identity"].as_array().map(Vec::len), Some(1), "{sent}");
     assert_eq!(sent["packet"]["attachments"][0]["content_type"], "image/jpeg");
+    // The narrative it lists is sent with its content: the one the referral carried.
+    assert!(sent["packet"]["narrative"].as_str().is_some_and(|text| text.contains("حضرت السيدة")), "{sent}");
     assert!(!sent["packet"].to_string().contains("5512 3456") && !sent["packet"].to_string().contains("+974"));
 
     // The officer sees the outcome: transferred to the Public Prosecution.

@@ -675,7 +675,7 @@ on_both_databases!(rarer_steps_in_arabic, |browser: Browser| async move {
     assert!(!browser.exists("#bypass").await, "an officer records no bypass");
     let prosecution = test.world.agency("PP").id.to_string();
     browser.select("#f-authority_agency_id", &prosecution).await;
-    browser.click("input[name=\"data_classes\"][value=\"summary\"]").await;
+    browser.fill("#f-reason", "اعتداء متكرر بالضرب يستوجب الملاحقة.").await;
     browser.click("#f-confirm").await;
     submit(&browser, "transfer", ".error-summary").await;
     let refused = browser.text_of("#transfer .error-summary").await;
@@ -688,8 +688,10 @@ on_both_databases!(rarer_steps_in_arabic, |browser: Browser| async move {
     browser.fill("#f-note", "تهديد بالقتل موثق في البلاغ.").await;
     browser.click("#bypass #f-confirm").await;
     submit(&browser, "bypass", "#transfer").await;
+    // The supervisor's own request needs no one else's approval: it goes at once, with
+    // the prosecution's redaction profile.
     browser.select("#f-authority_agency_id", &prosecution).await;
-    browser.click("input[name=\"data_classes\"][value=\"summary\"]").await;
+    browser.fill("#f-reason", "اعتداء متكرر بالضرب يستوجب الملاحقة.").await;
     browser.click("#transfer #f-confirm").await;
     submit(&browser, "transfer", "#case-status").await;
     assert_eq!(browser.text_of("#case-status").await, "محال إلى جهة مختصة");

@@ -295,13 +295,13 @@ pub struct TransferIn {
     pub authority_agency_id: Option<String>,
     /// The authority's reference.
     pub authority_reference: Option<String>,
-    /// Data class codes sent (police cases; a centre case carries its authority's
-    /// redaction profile).
+    /// Not used: every transfer carries exactly its authority's redaction profile
+    /// (accepted so that older clients are not refused).
     #[serde(default)]
     pub data_classes: Vec<String>,
     /// The case version the client saw.
     pub version: Option<i64>,
-    /// Why (a centre case's request to its manager).
+    /// Why, for the one who approves (a police supervisor, or the centre's manager).
     pub reason: Option<String>,
 }
 
