@@ -19,7 +19,7 @@ use sila_domain::casework::AuthorityKind;
 use sila_domain::consent::{ConsentInput, DataClass};
 use sila_domain::ids::{AgencyId, OfficeId, ProtocolId, TeamId, UserId};
 use sila_domain::person::PersonInput;
-use sila_domain::protocol::{Deadlines, Protocol};
+use sila_domain::protocol::{Deadlines, Protocol, Uncovered};
 use sila_domain::referral::{Priority, ReferralStatus, Step};
 use sila_domain::time::local_date;
 use sila_store::NewUser;
@@ -347,6 +347,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
             deadlines: standard_deadlines(),
             revoked: false,
             accepted_by: [police, world.agency("AMAN").id].into(),
+            uncovered: Uncovered::RoleAndAge,
         };
         let wifaq = Protocol {
             id: ProtocolId::from_uuid(new_uuid()),
@@ -370,6 +371,7 @@ pub async fn seed_directory(app: &App, options: &DemoOptions) -> Result<DemoWorl
             deadlines: standard_deadlines(),
             revoked: false,
             accepted_by: [police, world.agency("WIFAQ").id].into(),
+            uncovered: Uncovered::RoleAndAge,
         };
         for (protocol, reference) in [(&aman, "CP-AMAN/2019/1"), (&wifaq, "CP-WIFAQ/2019/1")] {
             tx.insert_protocol(protocol, Some(reference), None, now).await?;

@@ -10,7 +10,7 @@ use sila_domain::case::Taxonomy;
 use sila_domain::consent::DataClass;
 use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{AgencyId, OfficeId, ProtocolId};
-use sila_domain::protocol::{Deadlines, Protocol};
+use sila_domain::protocol::{Deadlines, Protocol, Uncovered};
 use sila_domain::referral::{Priority, Step};
 use sila_domain::text::{Text, parse_code, parse_directory_code};
 use sila_domain::time::parse_date;
@@ -39,6 +39,9 @@ pub struct ProtocolInput {
     pub data_classes: Vec<String>,
     /// Deadlines: (priority code, step code, minutes).
     pub deadlines: Vec<(String, String, i64)>,
+    /// How a person no consent covers travels: `role_and_age` (the default) or
+    /// `omitted`.
+    pub uncovered: Option<String>,
 }
 
 /// A new office as typed by an administrator.
@@ -179,6 +182,10 @@ impl App {
                     deadlines.set(priority, step, SignedDuration::from_mins(*minutes));
                 }
             }
+            let uncovered = match input.uncovered.as_deref().map(str::trim) {
+                None | Some("") => Some(Uncovered::RoleAndAge),
+                Some(code) => errors.check("uncovered", Uncovered::parse(code)),
+            };
             errors.finish().map_err(AppError::Invalid)?;
             let (Some(agency_a), Some(agency_b), Some(valid_from)) = (agency_a, agency_b, valid_from) else {
                 return Err(AppError::invalid("agency_a_id", Problem::Required));
@@ -212,6 +219,7 @@ impl App {
                 deadlines,
                 revoked: false,
                 accepted_by: [actor.agency.id].into(),
+                uncovered: uncovered.unwrap_or(Uncovered::RoleAndAge),
             };
             let now = self.now();
             tx.insert_protocol(&protocol, document_ref.as_ref().map(Text::as_str), Some(actor.user.id), now).await?;

@@ -93,7 +93,7 @@ impl App {
     /// case's category and the classes asked for; each chosen person (all the case's when
     /// none are chosen) carries only the classes of her own that her consent — or, for a
     /// child, the recorded mandatory basis — covers, and one without cover travels as her
-    /// role and age; the case's own classes (summary, risk, narrative) travel when the
+    /// role and age, or not at all when the protocol says so; the case's own classes (summary, risk, narrative) travel when the
     /// cover of a person going with it includes them. A class asked for that no one's
     /// cover includes is refused (`consent_missing`).
     pub(crate) async fn plan_referral(
@@ -131,14 +131,23 @@ impl App {
             }
         };
         let consents = tx.consents(case.id).await?;
+        // A person her own cover does not identify goes as her role and age, or — when
+        // the protocol says so — not at all.
+        let omit = protocol.uncovered == sila_domain::protocol::Uncovered::Omitted;
         let mut covered_any = BTreeSet::new();
         let mut carried = Vec::with_capacity(persons.len());
-        for entry in &persons {
+        let mut going = Vec::with_capacity(persons.len());
+        for entry in persons {
             let covered: BTreeSet<DataClass> =
                 covered_for(&consents, entry.person_id, to_agency, today).intersection(classes).copied().collect();
+            if omit && !covered.contains(&DataClass::Identity) {
+                continue;
+            }
             covered_any.extend(covered.iter().copied());
             carried.push((entry.person_id, covered.intersection(&PERSON_CLASSES.into()).copied().collect()));
+            going.push(entry);
         }
+        let persons = going;
         let missing: BTreeSet<DataClass> = classes.difference(&covered_any).copied().collect();
         if !missing.is_empty() {
             return Err(AppError::Rule(RuleViolation::ConsentMissing(missing)));

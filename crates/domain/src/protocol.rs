@@ -77,7 +77,21 @@ pub struct Protocol {
     /// The parties whose administrators accepted this version: it is in force only when
     /// both did (one proposes it, which is its acceptance; the other accepts it).
     pub accepted_by: BTreeSet<AgencyId>,
+    /// How a person of the case whom no consent covers travels with a referral.
+    pub uncovered: Uncovered,
 }
+
+code_enum!(
+    /// How a person of a referred case whose own consent (or, for a child, the recorded
+    /// mandatory basis) does not cover her identity travels: as her role and age ("a
+    /// child, 7 years"), or not at all.
+    Uncovered {
+        /// As her role and her age, nothing else.
+        RoleAndAge = "role_and_age",
+        /// Not at all.
+        Omitted = "omitted",
+    }
+);
 
 impl Protocol {
     /// Whether this protocol is between `first` and `second` (in either order).
@@ -249,6 +263,7 @@ mod tests {
             deadlines,
             revoked: false,
             accepted_by: [agency(1), agency(2)].into(),
+            uncovered: Uncovered::RoleAndAge,
         }
     }
 

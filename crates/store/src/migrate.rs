@@ -98,6 +98,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0014_protocol_acceptances.sql"),
         include_str!("../../../migrations/postgres/0014_protocol_acceptances.sql"),
     ),
+    (
+        15,
+        "protocol_uncovered_persons",
+        include_str!("../../../migrations/sqlite/0015_protocol_uncovered_persons.sql"),
+        include_str!("../../../migrations/postgres/0015_protocol_uncovered_persons.sql"),
+    ),
 ];
 
 /// The version before which the values stored in clear by earlier versions are sealed

@@ -10,7 +10,7 @@ use crate::codec::{Columns, date_text, id_text, micros, opt_id_text};
 use crate::connect::Tx;
 use crate::error::StoreError;
 
-const PROTOCOL_COLUMNS: &str = "id, agency_a_id, agency_b_id, version, valid_from, valid_until, revoked";
+const PROTOCOL_COLUMNS: &str = "id, agency_a_id, agency_b_id, version, valid_from, valid_until, revoked, uncovered";
 
 impl Tx {
     /// Records that an administrator of `agency` (`None`: the demo seed, or a version in
@@ -46,8 +46,8 @@ impl Tx {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO protocols (id, agency_a_id, agency_b_id, version, valid_from, valid_until, document_ref, revoked, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO protocols (id, agency_a_id, agency_b_id, version, valid_from, valid_until, document_ref, revoked, created_by, created_at, uncovered)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id_text(protocol.id))
         .bind(id_text(protocol.agency_a))
@@ -59,6 +59,7 @@ impl Tx {
         .bind(i64::from(protocol.revoked))
         .bind(opt_id_text(created_by))
         .bind(micros(at))
+        .bind(protocol.uncovered.code())
         .execute(&mut *self.transaction)
         .await
         .map_err(StoreError::from_write)?;
@@ -207,6 +208,7 @@ impl Tx {
             deadlines,
             revoked: columns.flag("revoked")?,
             accepted_by,
+            uncovered: columns.code("uncovered", sila_domain::protocol::Uncovered::parse)?,
         })
     }
 }

@@ -1027,3 +1027,6 @@ leaving-risk = تقييم الخطورة: { $level }
 leaving-narrative = سرد الوقائع
 audit-action-referral-preview = معاينة إحالة
 transfer-profile-hint = يُرسل ما يحدده ملف الحجب الخاص بالجهة (للنيابة: الهوية والملخص والخطورة والسرد والمرفقات؛ دون بيانات الاتصال أبدًا). اذكر السبب للمشرف الذي يوافق.
+field-uncovered = الشخص الذي لا تغطيه موافقة
+uncovered-role_and_age = يُرسل دوره وعمره فقط
+uncovered-omitted = لا يُرسل

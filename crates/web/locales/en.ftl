@@ -1027,3 +1027,6 @@ leaving-risk = The risk assessment: { $level }
 leaving-narrative = The narrative of the case
 audit-action-referral-preview = Previewed a referral
 transfer-profile-hint = What goes is the authority's redaction profile (for the prosecution: identity, summary, risk, narrative and attachments; never contact details). Say why, for the supervisor who approves.
+field-uncovered = A person whom no consent covers
+uncovered-role_and_age = travels as her role and age
+uncovered-omitted = does not travel

@@ -96,6 +96,7 @@ pub async fn create_protocol(
         categories: body.categories,
         centre_first: body.centre_first,
         data_classes: body.data_classes,
+        uncovered: body.uncovered,
         deadlines: body
             .deadlines
             .into_iter()

@@ -396,6 +396,8 @@ pub struct ProtocolOut {
     pub accepted_by: Vec<String>,
     /// Accepted by both parties (in force within its dates, unless revoked).
     pub accepted: bool,
+    /// How a person no consent covers travels: `role_and_age` or `omitted`.
+    pub uncovered: String,
 }
 
 impl From<&Protocol> for ProtocolOut {
@@ -422,6 +424,7 @@ impl From<&Protocol> for ProtocolOut {
             revoked: protocol.revoked,
             accepted_by: protocol.accepted_by.iter().map(ToString::to_string).collect(),
             accepted: protocol.accepted(),
+            uncovered: protocol.uncovered.code().to_string(),
         }
     }
 }
@@ -451,4 +454,7 @@ pub struct ProtocolIn {
     /// Deadlines.
     #[serde(default)]
     pub deadlines: Vec<DeadlineIo>,
+    /// How a person no consent covers travels with a referral: `role_and_age` (the
+    /// default) or `omitted`.
+    pub uncovered: Option<String>,
 }

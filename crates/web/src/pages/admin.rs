@@ -265,6 +265,24 @@ async fn protocol_form(state: &AppState, viewer: &Viewer, ui: &Ui<'_>, data: &Fo
                 ),
             )
             .required(),
+        )
+        .field(
+            Field::radios(
+                "uncovered",
+                ui.t("field-uncovered"),
+                sila_domain::protocol::Uncovered::ALL
+                    .iter()
+                    .map(|choice| (choice.code().to_string(), ui.t(&format!("uncovered-{}", choice.code()))))
+                    .collect(),
+                &data.get("uncovered").unwrap_or_else(|| {
+                    latest
+                        .map(|p| p.uncovered)
+                        .unwrap_or(sila_domain::protocol::Uncovered::RoleAndAge)
+                        .code()
+                        .to_string()
+                }),
+            )
+            .required(),
         );
     for priority in Priority::ALL {
         for step in Step::ALL {
@@ -426,6 +444,7 @@ async fn create_protocol(
             centre_first: data.all("centre_first"),
             data_classes: data.all("data_classes"),
             deadlines,
+            uncovered: data.filled("uncovered"),
         };
         state.app.create_protocol(&viewer.actor, &input, &RequestContext::default()).await.map(|_| ())
     } else {

@@ -280,6 +280,7 @@ both_databases!(
                 "valid_from": "2026-11-29", "document_ref": "CP-AMAN/2026/3",
                 "categories": ["domestic_violence"], "data_classes": ["identity", "summary"],
                 "deadlines": [{ "priority": "standard", "step": "receive", "minutes": 45 }],
+                "uncovered": "omitted",
             })
         };
         // The police administrator cannot make a protocol between two other agencies.
@@ -325,6 +326,17 @@ both_databases!(
         assert_eq!(accepted["accepted"], true);
         aman_admin.post(&accept, json!({})).await.expect_error(StatusCode::CONFLICT, "already_decided", None);
         assert_eq!(refer(&officer).await["protocol_id"], id.as_str(), "accepted by both, it is in force");
+        // Under this version a person no consent covers does not travel at all: of a woman
+        // and her daughter, only the woman, who consented, goes.
+        let (case, woman, _) = police_case(&test, &officer, "domestic_violence").await;
+        consent(&officer, &case, &woman, &agency(&test, "AMAN"), &["identity", "summary"]).await;
+        let preview = officer
+            .post("/api/v1/referrals/preview", referral(&case, &office(&test, "AMAN.DESK"), &["identity", "summary"]))
+            .await
+            .expect(StatusCode::OK);
+        let going: Vec<&str> =
+            preview["persons"].as_array().unwrap().iter().map(|person| person["person_id"].as_str().unwrap()).collect();
+        assert_eq!(going, [woman.as_str()], "{preview}");
 
         // Both steps are in the log, each naming the protocol and the party that accepted.
         let auditor = Client::sign_in(&test, "cp.auditor").await;
