@@ -105,47 +105,67 @@ impl App {
                 let agency = App::authority(&mut tx, authority, "authority_agency_id").await?;
                 audit.subject(SubjectKind::Agency, agency.id);
             }
-            if tx.approvals_of_case(case.id).await?.iter().any(|approval| approval.status == ApprovalStatus::Pending) {
-                return Err(AppError::Conflict(Conflict::ApprovalPending));
-            }
-            let now = self.now();
-            let mut approval = Approval {
-                id: ApprovalId::from_uuid(new_uuid()),
-                case_id: case.id,
-                kind: draft.kind,
-                outcome: draft.outcome,
-                authority_agency_id: draft.authority,
-                authority_reference: draft.reference,
-                reason: draft.reason,
-                status: ApprovalStatus::Pending,
-                requested_by: actor.user.id,
-                requested_at: now,
-                decided_by: None,
-                decided_at: None,
-                decision_note: None,
-            };
-            tx.insert_approval(&approval).await?;
-            audit.subject(SubjectKind::Approval, approval.id);
-            audit.detail("kind", approval.kind.code());
-            let kind = format!("{}.requested", approval.kind.code());
-            record_event(&mut tx, &case, Some(actor), &kind, None, &[], now).await?;
-            let persons = tx.case_person_ids(case.id).await?;
-            if self.verdict(actor, Action::ApproveCase, Resource::Case(&case, &persons)).allowed {
-                approval.status = ApprovalStatus::Approved;
-                approval.decided_by = Some(actor.user.id);
-                approval.decided_at = Some(now);
-                self.carry_out(&mut tx, actor, case, &approval).await?;
-                tx.decide_approval(&approval).await?;
-                audit.detail("decision", "approved");
-            } else {
-                for manager in tx.users_with_role(case.agency_id, Role::CentreManager).await? {
-                    notify(&mut tx, manager, "approval.requested", approval.id, now).await?;
-                }
-            }
-            Ok(approval)
+            self.file_request(&mut tx, &mut audit, actor, case, draft).await
         }
         .await;
         self.finish(tx, audit, context, result).await
+    }
+
+    /// Files a request for a case that is open and has none pending: the one who may
+    /// approve it (a police supervisor of the office for a police case, the centre's
+    /// manager for a centre case) is alerted — or, asking themselves, has it approved and
+    /// carried out at once.
+    pub(crate) async fn file_request(
+        &self,
+        tx: &mut Tx,
+        audit: &mut crate::audit::Audit,
+        actor: &Actor,
+        case: Case,
+        draft: Draft,
+    ) -> Result<Approval, AppError> {
+        if tx.approvals_of_case(case.id).await?.iter().any(|approval| approval.status == ApprovalStatus::Pending) {
+            return Err(AppError::Conflict(Conflict::ApprovalPending));
+        }
+        let now = self.now();
+        let mut approval = Approval {
+            id: ApprovalId::from_uuid(new_uuid()),
+            case_id: case.id,
+            kind: draft.kind,
+            outcome: draft.outcome,
+            authority_agency_id: draft.authority,
+            authority_reference: draft.reference,
+            reason: draft.reason,
+            status: ApprovalStatus::Pending,
+            requested_by: actor.user.id,
+            requested_at: now,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+        };
+        tx.insert_approval(&approval).await?;
+        audit.subject(SubjectKind::Approval, approval.id);
+        audit.detail("kind", approval.kind.code());
+        let kind = format!("{}.requested", approval.kind.code());
+        record_event(tx, &case, Some(actor), &kind, None, &[], now).await?;
+        let persons = tx.case_person_ids(case.id).await?;
+        if self.verdict(actor, Action::ApproveCase, Resource::Case(&case, &persons)).allowed {
+            approval.status = ApprovalStatus::Approved;
+            approval.decided_by = Some(actor.user.id);
+            approval.decided_at = Some(now);
+            self.carry_out(tx, actor, case, &approval).await?;
+            tx.decide_approval(&approval).await?;
+            audit.detail("decision", "approved");
+        } else {
+            let approvers = if case.kind == sila_domain::case::CaseKind::Police {
+                tx.users_with_role_at(Role::PoliceSupervisor, case.office_id).await?
+            } else {
+                tx.users_with_role(case.agency_id, Role::CentreManager).await?
+            };
+            for approver in approvers {
+                notify(tx, approver, "approval.requested", approval.id, now).await?;
+            }
+        }
+        Ok(approval)
     }
 
     /// The manager's decision on a request: `approve` carries it out; `refuse` sends it
@@ -281,15 +301,16 @@ impl App {
     }
 }
 
-struct Draft {
-    kind: ApprovalKind,
-    outcome: Option<Outcome>,
-    authority: Option<AgencyId>,
-    reference: Option<Text>,
-    reason: Option<Text>,
+/// A request as asked, before it is filed.
+pub(crate) struct Draft {
+    pub(crate) kind: ApprovalKind,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) authority: Option<AgencyId>,
+    pub(crate) reference: Option<Text>,
+    pub(crate) reason: Option<Text>,
 }
 
-pub(crate) async fn notify(
+async fn notify(
     tx: &mut Tx,
     user: sila_domain::ids::UserId,
     kind: &str,

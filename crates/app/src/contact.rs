@@ -13,7 +13,7 @@ use sila_domain::ids::{PersonId, ReferralId};
 use sila_domain::referral::{ReferralStatus, Side};
 use sila_domain::time::parse_instant;
 
-use crate::access::{Action, Decision, Resource, side_of};
+use crate::access::{Action, Decision, side_of};
 use crate::cases::record_event;
 use crate::monitor::raise;
 use crate::referrals::{apply_step, related_cases};
@@ -50,14 +50,9 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.safe_contact").await?;
         audit.subject(SubjectKind::Person, person_id);
         let result = async {
-            let person = tx.person(person_id).await?.ok_or(AppError::NotFound)?;
-            let scope = tx.person_scope(&person, actor.agency.id).await?;
-            let classes = match scope {
-                sila_store::PersonScope::Shared(classes) => classes,
-                _ => Default::default(),
-            };
-            let reach = self.person_reach(&mut tx, actor, &person).await?;
-            let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, reach);
+            let standing = self.standing(&mut tx, actor, person_id).await?.ok_or(AppError::NotFound)?;
+            let person = &standing.person;
+            let resource = standing.resource();
             match self.authorize(&mut audit, actor, Action::ReadPersonContact, resource) {
                 Decision::Allow => {}
                 Decision::Hide => return Err(AppError::Hidden),

@@ -12,7 +12,7 @@ use sila_domain::error::Problem;
 use sila_domain::ids::{CaseId, PersonId};
 use sila_store::{PersonMerge, Tx};
 
-use crate::access::{Action, Decision, Resource};
+use crate::access::{Action, Decision};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// What a merge or an unmerge did.
@@ -44,14 +44,8 @@ impl App {
         actor: &Actor,
         id: PersonId,
     ) -> Result<(), AppError> {
-        let person = tx.person(id).await?.ok_or(AppError::Hidden)?;
-        let scope = tx.person_scope(&person, actor.agency.id).await?;
-        let classes = match &scope {
-            sila_store::PersonScope::Shared(classes) => classes.clone(),
-            _ => Default::default(),
-        };
-        let reach = self.person_reach(tx, actor, &person).await?;
-        let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, reach);
+        let standing = self.standing(tx, actor, id).await?.ok_or(AppError::Hidden)?;
+        let resource = standing.resource();
         match self.authorize(audit, actor, Action::MergePersons, resource) {
             Decision::Allow => Ok(()),
             Decision::Deny => Err(AppError::Forbidden),

@@ -50,36 +50,20 @@ impl App {
     pub async fn preview_referral(&self, actor: &Actor, input: &ReferralInput) -> Result<ReferralPreview, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "referral.preview").await?;
         let result = async {
-            let mut errors = Errors::new();
-            let case_id = errors.check("case_id", CaseId::parse(&input.case_id));
-            let to_office = errors.check("to_office_id", OfficeId::parse(&input.to_office_id));
-            errors.check("reason", Text::parse(&input.reason, limits::SHORT));
-            let priority = match input.priority.as_deref().map(str::trim) {
-                None | Some("") => Some(Priority::Standard),
-                Some(code) => errors.check("priority", Priority::parse(code)),
-            };
-            let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
-                Ok(set) => set,
-                Err(found) => {
-                    for error in found {
-                        errors.add(error.field, error.problem);
-                    }
-                    BTreeSet::new()
-                }
-            };
-            let chosen = parse_persons(&mut errors, input.persons.as_deref());
-            errors.finish().map_err(AppError::Invalid)?;
-            let (Some(case_id), Some(to_office), Some(priority)) = (case_id, to_office, priority) else {
-                return Err(AppError::invalid("case_id", Problem::Required));
-            };
-            audit.subject(SubjectKind::Case, case_id);
-            let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReferCase).await?;
-            let office = tx.office(to_office).await?;
-            let Some(office) = office.filter(|office| office.is_desk && office.agency_id != actor.agency.id) else {
-                return Err(AppError::invalid("to_office_id", Problem::UnknownValue));
-            };
-            let plan =
-                self.plan_referral(&mut tx, &case, office.agency_id, priority, &classes, chosen.as_deref()).await?;
+            let asked = Asked::parse(input)?;
+            audit.subject(SubjectKind::Case, asked.case_id);
+            let case = self.visible_case(&mut tx, &mut audit, actor, asked.case_id, Action::ReferCase).await?;
+            let office = receiving_desk(&mut tx, actor, asked.to_office).await?;
+            let plan = self
+                .plan_referral(
+                    &mut tx,
+                    &case,
+                    office.agency_id,
+                    asked.priority,
+                    &asked.classes,
+                    asked.persons.as_deref(),
+                )
+                .await?;
             for person in &plan.packet.persons {
                 audit.subject(SubjectKind::Person, person.person_id);
             }
@@ -223,9 +207,62 @@ async fn pack_person(
     })
 }
 
+/// A referral as asked, validated: every field's problem named at once.
+pub(crate) struct Asked {
+    pub(crate) case_id: CaseId,
+    pub(crate) to_office: OfficeId,
+    pub(crate) reason: Text,
+    pub(crate) priority: Priority,
+    pub(crate) classes: BTreeSet<DataClass>,
+    /// The persons chosen; `None`: all the case's.
+    pub(crate) persons: Option<Vec<PersonId>>,
+}
+
+impl Asked {
+    pub(crate) fn parse(input: &ReferralInput) -> Result<Asked, AppError> {
+        let mut errors = Errors::new();
+        let case_id = errors.check("case_id", CaseId::parse(&input.case_id));
+        let to_office = errors.check("to_office_id", OfficeId::parse(&input.to_office_id));
+        let reason = errors.check("reason", Text::parse(&input.reason, limits::SHORT));
+        let priority = match input.priority.as_deref().map(str::trim) {
+            None | Some("") => Some(Priority::Standard),
+            Some(code) => errors.check("priority", Priority::parse(code)),
+        };
+        let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
+            Ok(set) => set,
+            Err(found) => {
+                for error in found {
+                    errors.add(error.field, error.problem);
+                }
+                BTreeSet::new()
+            }
+        };
+        let persons = parse_persons(&mut errors, input.persons.as_deref());
+        errors.finish().map_err(AppError::Invalid)?;
+        match (case_id, to_office, reason, priority) {
+            (Some(case_id), Some(to_office), Some(reason), Some(priority)) => {
+                Ok(Asked { case_id, to_office, reason, priority, classes, persons })
+            }
+            _ => Err(AppError::invalid("case_id", Problem::Required)),
+        }
+    }
+}
+
+/// The desk a referral is addressed to: a desk of another agency than the actor's.
+pub(crate) async fn receiving_desk(
+    tx: &mut Tx,
+    actor: &Actor,
+    office: OfficeId,
+) -> Result<sila_domain::agency::Office, AppError> {
+    let office = tx.office(office).await?;
+    office
+        .filter(|office| office.is_desk && office.agency_id != actor.agency.id)
+        .ok_or_else(|| AppError::invalid("to_office_id", Problem::UnknownValue))
+}
+
 /// The persons chosen to go with a referral, as typed: `None` when none were named (all
 /// the case's persons go).
-pub(crate) fn parse_persons(errors: &mut Errors, persons: Option<&[String]>) -> Option<Vec<PersonId>> {
+fn parse_persons(errors: &mut Errors, persons: Option<&[String]>) -> Option<Vec<PersonId>> {
     let persons = persons?;
     if persons.is_empty() {
         errors.add("persons", Problem::EmptyList);

@@ -148,6 +148,21 @@ impl App {
         Ok(Reach { in_scope: false, purpose_stated })
     }
 
+    /// A person with how she stands to the actor: what the actor's agency holds of her
+    /// and how she stands to the actor's work; `None` when there is no such person.
+    pub(crate) async fn standing(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: PersonId,
+    ) -> Result<Option<Standing>, AppError> {
+        let Some(person) = tx.person(id).await? else { return Ok(None) };
+        let scope = tx.person_scope(&person, actor.agency.id).await?;
+        let classes = shared_classes(&scope);
+        let reach = self.person_reach(tx, actor, &person).await?;
+        Ok(Some(Standing { person, scope, classes, reach }))
+    }
+
     /// Whether stating a purpose would open `person`'s record to the actor (it is outside
     /// their work, but their agency holds her identity and no guard closes her to them).
     fn purpose_would_open(&self, actor: &Actor, person: &Person, classes: &BTreeSet<DataClass>, reach: Reach) -> bool {
@@ -168,6 +183,25 @@ impl App {
         let Some(user) = tx.user(person.created_by).await? else { return Ok(None) };
         let Some(office) = user.office_ids.first() else { return Ok(None) };
         Ok(tx.office(*office).await?)
+    }
+}
+
+/// A person with what the actor's agency holds of her and how she stands to the actor.
+pub(crate) struct Standing {
+    /// The record.
+    pub(crate) person: Person,
+    /// What the actor's agency holds of her.
+    pub(crate) scope: PersonScope,
+    /// Her data classes referrals carried to the actor's agency.
+    pub(crate) classes: BTreeSet<DataClass>,
+    /// How she stands to the actor's work.
+    pub(crate) reach: Reach,
+}
+
+impl Standing {
+    /// Her record as the engine decides on it.
+    pub(crate) fn resource(&self) -> Resource<'_> {
+        Resource::Person(self.person.id, self.person.registered_by_agency_id, &self.classes, self.reach)
     }
 }
 
@@ -250,10 +284,8 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.read").await?;
         audit.subject(SubjectKind::Person, id);
         let result = async {
-            let person = tx.person(id).await?.ok_or(AppError::NotFound)?;
-            let scope = tx.person_scope(&person, actor.agency.id).await?;
-            let classes = shared_classes(&scope);
-            let reach = self.person_reach(&mut tx, actor, &person).await?;
+            let Standing { person, scope, classes, reach } =
+                self.standing(&mut tx, actor, id).await?.ok_or(AppError::NotFound)?;
             if reach.purpose_stated {
                 audit.detail("purpose_stated", "true");
             }
@@ -291,10 +323,8 @@ impl App {
         let (mut tx, mut audit) = self.begin(Some(actor), "person.open").await?;
         audit.subject(SubjectKind::Person, id);
         let result = async {
-            let person = tx.person(id).await?.ok_or(AppError::NotFound)?;
-            let scope = tx.person_scope(&person, actor.agency.id).await?;
-            let classes = shared_classes(&scope);
-            let reach = self.person_reach(&mut tx, actor, &person).await?;
+            let Standing { person, classes, reach, .. } =
+                self.standing(&mut tx, actor, id).await?.ok_or(AppError::NotFound)?;
             let opened = Reach { purpose_stated: true, ..reach };
             let resource = Resource::Person(person.id, person.registered_by_agency_id, &classes, opened);
             if self.authorize(&mut audit, actor, Action::ReadPerson, resource) != Decision::Allow {

@@ -11,15 +11,14 @@ use sila_domain::consent::DataClass;
 use sila_domain::error::{Errors, Problem};
 use sila_domain::ids::{AgencyId, CaseId, OfficeId, PersonId, ReferralId};
 use sila_domain::referral::{
-    Outcome, Priority, Referral, ReferralStatus, Requirement, Side, Step, TransitionError, check_transition,
-    requirements,
+    Outcome, Referral, ReferralStatus, Requirement, Side, Step, TransitionError, check_transition, requirements,
 };
 use sila_domain::text::{Text, limits};
 use sila_store::{Cursor, Page, ReferralBox, ReferralFilter, Tx};
 
 use crate::access::{Action, Decision, Resource, side_of};
 use crate::cases::{NewCase, ensure_open, new_case, record_event, touch_case};
-use crate::packets::{Plan, parse_persons};
+use crate::packets::{Asked, Plan, receiving_desk};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
 /// A referral as typed.
@@ -102,36 +101,11 @@ impl App {
     ) -> Result<ReferralView, AppError> {
         let (mut tx, mut audit) = self.begin(Some(actor), "referral.create").await?;
         let result = async {
-            let mut errors = Errors::new();
-            let case_id = errors.check("case_id", CaseId::parse(&input.case_id));
-            let to_office = errors.check("to_office_id", OfficeId::parse(&input.to_office_id));
-            let reason = errors.check("reason", Text::parse(&input.reason, limits::SHORT));
-            let priority = match input.priority.as_deref().map(str::trim) {
-                None | Some("") => Some(Priority::Standard),
-                Some(code) => errors.check("priority", Priority::parse(code)),
-            };
-            let classes = match DataClass::parse_set("data_classes", &input.data_classes) {
-                Ok(set) => set,
-                Err(found) => {
-                    for error in found {
-                        errors.add(error.field, error.problem);
-                    }
-                    BTreeSet::new()
-                }
-            };
-            let chosen = parse_persons(&mut errors, input.persons.as_deref());
-            errors.finish().map_err(AppError::Invalid)?;
-            let (Some(case_id), Some(to_office), Some(reason), Some(priority)) = (case_id, to_office, reason, priority)
-            else {
-                return Err(AppError::invalid("case_id", Problem::Required));
-            };
+            let Asked { case_id, to_office, reason, priority, classes, persons: chosen } = Asked::parse(input)?;
             audit.subject(SubjectKind::Case, case_id);
             let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReferCase).await?;
             ensure_open(&case)?;
-            let office = tx.office(to_office).await?;
-            let Some(office) = office.filter(|office| office.is_desk && office.agency_id != actor.agency.id) else {
-                return Err(AppError::invalid("to_office_id", Problem::UnknownValue));
-            };
+            let office = receiving_desk(&mut tx, actor, to_office).await?;
             let open_to_same = tx
                 .referrals_of_case(case.id)
                 .await?

@@ -507,19 +507,8 @@ impl TestApp {
                 }
             }
             Probe::Person(id) => {
-                let person = tx.person(id).await.unwrap().unwrap();
-                let scope = tx.person_scope(&person, actor.agency.id).await.unwrap();
-                let classes = match scope {
-                    sila_store::PersonScope::Shared(classes) => classes,
-                    _ => Default::default(),
-                };
-                let reach = app.person_reach(&mut tx, &actor, &person).await.unwrap();
-                app.authorize(
-                    &mut audit,
-                    &actor,
-                    action,
-                    Resource::Person(id, person.registered_by_agency_id, &classes, reach),
-                )
+                let standing = app.standing(&mut tx, &actor, id).await.unwrap().unwrap();
+                app.authorize(&mut audit, &actor, action, standing.resource())
             }
             Probe::Consultation(id) => {
                 let all =

@@ -7,18 +7,17 @@
 //! case's office) and carries exactly the authority's redaction profile
 //! (`approvals.rs` carries it out).
 
-use sila_domain::agency::Role;
 use sila_domain::audit::SubjectKind;
 use sila_domain::case::{Case, CaseKind};
-use sila_domain::casework::{Approval, ApprovalKind, ApprovalStatus};
+use sila_domain::casework::{Approval, ApprovalKind};
 use sila_domain::error::{Errors, Problem};
-use sila_domain::ids::{AgencyId, ApprovalId, CaseId};
+use sila_domain::ids::{AgencyId, CaseId};
 use sila_domain::protocol::{BypassGround, ReferralState, check_centre_first};
 use sila_domain::text::{Text, limits};
 use sila_domain::time::local_date;
 use sila_store::Tx;
 
-use crate::access::{Action, Resource};
+use crate::access::Action;
 use crate::cases::{check_version, ensure_open, record_event};
 use crate::{Actor, App, AppError, Conflict, RequestContext, new_uuid};
 
@@ -135,42 +134,14 @@ impl App {
             if self.centre_first_allows(&mut tx, &case).await? {
                 audit.detail("bypass", "true");
             }
-            if tx.approvals_of_case(case.id).await?.iter().any(|approval| approval.status == ApprovalStatus::Pending) {
-                return Err(AppError::Conflict(Conflict::ApprovalPending));
-            }
-            let now = self.now();
-            let mut approval = Approval {
-                id: ApprovalId::from_uuid(new_uuid()),
-                case_id: case.id,
+            let draft = crate::approvals::Draft {
                 kind: ApprovalKind::Transfer,
                 outcome: None,
-                authority_agency_id: Some(authority.id),
-                authority_reference: reference,
+                authority: Some(authority.id),
+                reference,
                 reason,
-                status: ApprovalStatus::Pending,
-                requested_by: actor.user.id,
-                requested_at: now,
-                decided_by: None,
-                decided_at: None,
-                decision_note: None,
             };
-            tx.insert_approval(&approval).await?;
-            audit.subject(SubjectKind::Approval, approval.id);
-            record_event(&mut tx, &case, Some(actor), "transfer.requested", None, &[], now).await?;
-            let persons = tx.case_person_ids(case.id).await?;
-            if self.verdict(actor, Action::ApproveCase, Resource::Case(&case, &persons)).allowed {
-                approval.status = ApprovalStatus::Approved;
-                approval.decided_by = Some(actor.user.id);
-                approval.decided_at = Some(now);
-                self.carry_out(&mut tx, actor, case, &approval).await?;
-                tx.decide_approval(&approval).await?;
-                audit.detail("decision", "approved");
-            } else {
-                for supervisor in tx.users_with_role_at(Role::PoliceSupervisor, case.office_id).await? {
-                    crate::approvals::notify(&mut tx, supervisor, "approval.requested", approval.id, now).await?;
-                }
-            }
-            Ok(approval)
+            self.file_request(&mut tx, &mut audit, actor, case, draft).await
         }
         .await;
         self.finish(tx, audit, context, result).await

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use sila_app::ReferralBox;
-use sila_app::referrals::{ReferralInput, TransitionInput};
+use sila_app::referrals::TransitionInput;
 use sila_domain::Problem;
 use sila_domain::ids::ReferralId;
 use utoipa::IntoParams;
@@ -34,14 +34,7 @@ pub async fn preview_referral(
     CurrentActor(actor): CurrentActor,
     JsonBody(body): JsonBody<ReferralIn>,
 ) -> Result<Json<SharedOut>, ApiError> {
-    let input = ReferralInput {
-        case_id: body.case_id.unwrap_or_default(),
-        to_office_id: body.to_office_id.unwrap_or_default(),
-        reason: body.reason.unwrap_or_default(),
-        priority: body.priority,
-        data_classes: body.data_classes,
-        persons: body.person_ids,
-    };
+    let input = body.into_input();
     let preview = state.app.preview_referral(&actor, &input).await?;
     let contact = input.data_classes.iter().any(|class| class.trim() == "contact");
     Ok(Json(SharedOut::new(&preview.packet, contact)))
@@ -63,14 +56,7 @@ pub async fn create_referral(
     Context(context): Context,
     JsonBody(body): JsonBody<ReferralIn>,
 ) -> Result<(StatusCode, Json<ReferralOut>), ApiError> {
-    let input = ReferralInput {
-        case_id: body.case_id.unwrap_or_default(),
-        to_office_id: body.to_office_id.unwrap_or_default(),
-        reason: body.reason.unwrap_or_default(),
-        priority: body.priority,
-        data_classes: body.data_classes,
-        persons: body.person_ids,
-    };
+    let input = body.into_input();
     let view = state.app.refer_case(&actor, &input, &context).await?;
     Ok((StatusCode::CREATED, Json(ReferralOut::from(&view))))
 }

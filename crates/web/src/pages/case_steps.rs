@@ -96,14 +96,7 @@ async fn consent_form(
 ) -> Result<Form, AppError> {
     let view = state.app.case(&viewer.actor, case).await?;
     let agencies = state.app.agencies(&viewer.actor).await?;
-    let persons: Vec<(String, String)> = view
-        .persons
-        .iter()
-        .map(|(entry, person)| {
-            let card = PersonCard::new(ui, person);
-            (entry.person_id.to_string(), format!("{} ({})", card.name_ar, role_label(ui, entry.role)))
-        })
-        .collect();
+    let persons = person_choices(ui, &view);
     let recipients: Vec<(String, String)> = agencies
         .iter()
         .filter(|agency| agency.id != viewer.actor.agency.id)
@@ -222,6 +215,17 @@ async fn record_consent(
     }
 }
 
+/// The case's persons as choices: her id, her name and her role.
+fn person_choices(ui: &Ui<'_>, view: &sila_app::cases::CaseView) -> Vec<(String, String)> {
+    view.persons
+        .iter()
+        .map(|(entry, person)| {
+            let card = PersonCard::new(ui, person);
+            (entry.person_id.to_string(), format!("{} ({})", card.name_ar, role_label(ui, entry.role)))
+        })
+        .collect()
+}
+
 /// One person as the referral would carry her, for the officer to read before sending.
 pub struct Leaving {
     /// Her role, translated.
@@ -264,14 +268,7 @@ async fn refer_form(
     submit: &str,
 ) -> Result<Form, AppError> {
     let view = state.app.case(&viewer.actor, case).await?;
-    let persons: Vec<(String, String)> = view
-        .persons
-        .iter()
-        .map(|(entry, person)| {
-            let card = PersonCard::new(ui, person);
-            (entry.person_id.to_string(), format!("{} ({})", card.name_ar, role_label(ui, entry.role)))
-        })
-        .collect();
+    let persons = person_choices(ui, &view);
     let chosen_persons =
         if data.0.is_empty() { persons.iter().map(|(id, _)| id.clone()).collect() } else { data.all("persons") };
     let (agencies, offices) = directory(state, viewer).await?;

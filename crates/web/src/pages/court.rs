@@ -376,13 +376,22 @@ async fn day_page(State(state): State<AppState>, viewer: Viewer, Query(params): 
     Ok(render_with(status, &ListPage { ui, lead, rows, new_order: false, day: Some(day_form) }))
 }
 
-fn event_form(ui: &Ui<'_>, visit: &str, data: &FormData) -> Form {
+/// Choices of a select or radio group: (value, label).
+type Choices = Vec<(String, String)>;
+
+/// The kinds of visit event and the parties, as choices.
+fn event_choices(ui: &Ui<'_>) -> (Choices, Choices) {
     let kinds = VisitEventKind::ALL
         .iter()
         .map(|kind| (kind.code().to_string(), ui.t(&format!("visit-event-{}", kind.code()))))
         .collect();
     let mut parties = vec![(String::new(), ui.t("party-none"))];
     parties.extend(Party::ALL.iter().map(|party| (party.code().to_string(), ui.t(&format!("party-{}", party.code())))));
+    (kinds, parties)
+}
+
+fn event_form(ui: &Ui<'_>, visit: &str, data: &FormData) -> Form {
+    let (kinds, parties) = event_choices(ui);
     Form::post("visit-event", &format!("/visits/{visit}"), ui.t("visit-event-submit"))
         .legend(ui.t("visit-event-title"))
         .field(Field::radios("kind", ui.t("field-event-kind"), kinds, &data.text("kind")).required())
@@ -394,12 +403,7 @@ fn event_form(ui: &Ui<'_>, visit: &str, data: &FormData) -> Form {
 /// The form that corrects a recorded step: which event, what it should say, at what time,
 /// and why. The corrected event stays on the record and in the report.
 fn correction_form(ui: &Ui<'_>, visit: &str, events: &[(String, String)], data: &FormData) -> Form {
-    let kinds = VisitEventKind::ALL
-        .iter()
-        .map(|kind| (kind.code().to_string(), ui.t(&format!("visit-event-{}", kind.code()))))
-        .collect();
-    let mut parties = vec![(String::new(), ui.t("party-none"))];
-    parties.extend(Party::ALL.iter().map(|party| (party.code().to_string(), ui.t(&format!("party-{}", party.code())))));
+    let (kinds, parties) = event_choices(ui);
     Form::post("visit-correction", &format!("/visits/{visit}"), ui.t("visit-correction-submit"))
         .legend(ui.t("visit-correction-title"))
         .field(Field::select("corrects", ui.t("field-corrects"), events.to_vec(), &data.text("corrects")).required())

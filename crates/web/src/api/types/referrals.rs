@@ -27,6 +27,20 @@ pub struct ReferralIn {
     pub person_ids: Option<Vec<String>>,
 }
 
+impl ReferralIn {
+    /// The use case's input.
+    pub fn into_input(self) -> sila_app::referrals::ReferralInput {
+        sila_app::referrals::ReferralInput {
+            case_id: self.case_id.unwrap_or_default(),
+            to_office_id: self.to_office_id.unwrap_or_default(),
+            reason: self.reason.unwrap_or_default(),
+            priority: self.priority,
+            data_classes: self.data_classes,
+            persons: self.person_ids,
+        }
+    }
+}
+
 /// A lifecycle step.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TransitionIn {
