@@ -40,6 +40,9 @@ pub(crate) struct Plan {
     pub(crate) carried: Vec<(PersonId, BTreeSet<DataClass>)>,
 }
 
+/// The most persons one referral names (a case of a family is far smaller).
+const PERSONS_MAX: usize = 50;
+
 /// The classes that are a person's own (the others are the case's).
 const PERSON_CLASSES: [DataClass; 2] = [DataClass::Identity, DataClass::Contact];
 
@@ -266,6 +269,10 @@ fn parse_persons(errors: &mut Errors, persons: Option<&[String]>) -> Option<Vec<
     let persons = persons?;
     if persons.is_empty() {
         errors.add("persons", Problem::EmptyList);
+        return None;
+    }
+    if persons.len() > PERSONS_MAX {
+        errors.add("persons", Problem::TooMany { max: PERSONS_MAX });
         return None;
     }
     let mut ids = Vec::with_capacity(persons.len());

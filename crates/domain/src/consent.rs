@@ -66,7 +66,11 @@ impl DataClass {
         if codes.is_empty() {
             errors.add(field, Problem::EmptyList);
         }
-        for (index, code) in codes.iter().enumerate() {
+        // Each class once: a longer list cannot be right.
+        if codes.len() > DataClass::ALL.len() {
+            errors.add(field, Problem::TooMany { max: DataClass::ALL.len() });
+        }
+        for (index, code) in codes.iter().take(DataClass::ALL.len()).enumerate() {
             if let Some(class) = errors.check(format!("{field}[{index}]"), DataClass::parse(code))
                 && !set.insert(class)
             {

@@ -109,6 +109,11 @@ pub enum Problem {
     OutOfOrder,
     /// The event to correct was already corrected.
     AlreadyCorrected,
+    /// A list holds more elements than allowed.
+    TooMany {
+        /// The most elements it may hold.
+        max: usize,
+    },
 }
 
 impl Problem {
@@ -159,6 +164,7 @@ impl Problem {
             Problem::NotOnVisitDay => "not_on_visit_day",
             Problem::OutOfOrder => "out_of_order",
             Problem::AlreadyCorrected => "already_corrected",
+            Problem::TooMany { .. } => "too_many",
         }
     }
 
@@ -169,6 +175,7 @@ impl Problem {
             Problem::TooShort { min } => Some(*min),
             Problem::FileTooLarge { max } => Some(*max),
             Problem::TooFewWords { min } => Some(*min),
+            Problem::TooMany { max } => Some(*max),
             _ => None,
         }
     }
@@ -220,6 +227,7 @@ impl Problem {
             Problem::NotOnVisitDay,
             Problem::OutOfOrder,
             Problem::AlreadyCorrected,
+            Problem::TooMany { max: 1 },
         ]
     }
 }

@@ -217,8 +217,11 @@ impl PersonDetails {
         {
             errors.add("qid", problem);
         }
-        let mut phones = Vec::with_capacity(input.phones.len());
-        for (index, (number, kind)) in input.phones.iter().enumerate() {
+        if input.phones.len() > PHONES_MAX {
+            errors.add("phones", Problem::TooMany { max: PHONES_MAX });
+        }
+        let mut phones = Vec::with_capacity(input.phones.len().min(PHONES_MAX));
+        for (index, (number, kind)) in input.phones.iter().take(PHONES_MAX).enumerate() {
             let kind = match kind.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(code) => errors.check(format!("phones[{index}].kind"), LineKind::parse(code)),
@@ -297,6 +300,9 @@ pub struct Person {
     /// Optimistic-concurrency version.
     pub version: i64,
 }
+
+/// The most phone lines a person's record holds (more is a typing or a script's error).
+pub const PHONES_MAX: usize = 10;
 
 /// A band of ages: what a search shows of a person outside the searcher's work instead of
 /// her date of birth (enough to tell a child from her mother, not to identify her).

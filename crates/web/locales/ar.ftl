@@ -931,6 +931,7 @@ problem-attempts_exhausted = كُتبت رموز خاطئة كثيرة لهذا 
 problem-not_on_visit_day = لا يُسجَّل هذا إلا في يوم الزيارة؛ للتصحيح بعده استخدم «تصحيح» مع السبب.
 problem-out_of_order = هذه الخطوة خارج ترتيب الزيارة (وصول ثانٍ، أو تسليم قبل وصول الطرفين، أو إعادة قبل التسليم).
 problem-already_corrected = صُحّح هذا الحدث من قبل؛ صحّح التصحيح الأخير.
+problem-too_many = يحتوي على عناصر أكثر من المسموح (الحد الأقصى { $limit }).
 error-second_administrator_required = يجب أن يقوم بهذا مسؤول آخر في جهتك: لا من طلبه ولا الشخص المعني.
 error-account_change_waiting = يوجد تغيير على هذا الحساب ينتظر موافقة مسؤول ثانٍ.
 field-new_password = كلمة المرور الجديدة

@@ -931,6 +931,7 @@ problem-attempts_exhausted = too many wrong codes were typed for this visit; che
 problem-not_on_visit_day = this is recorded only on the day of the visit; to put a time right afterwards, record a correction with its reason.
 problem-out_of_order = this step is out of the visit's order (a second arrival, a handover before both parents arrived, a return before the handover).
 problem-already_corrected = this event was already corrected; correct the latest correction instead.
+problem-too_many = holds too many (at most { $limit }).
 error-second_administrator_required = Another administrator of your agency must do this: not the one who asked, and not the person concerned.
 error-account_change_waiting = A change to this account already waits for a second administrator.
 field-new_password = New password

@@ -36,8 +36,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"))?;
-        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(deserializer) {
+        // Read as a value first, and bounded: no list or object larger, and no nesting
+        // deeper, than any form of Sila has — before any use case spends time on it.
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json"))?;
+        if let Some(error) = oversized(&value, "", 0) {
+            return Err(error);
+        }
+        match serde_path_to_error::deserialize(value) {
             Ok(value) => Ok(JsonBody(value)),
             Err(error) => {
                 let path = error.path().to_string();
@@ -48,6 +54,39 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 }
             }
         }
+    }
+}
+
+/// The most elements of any list, and keys of any object, a request body may hold.
+pub const LIST_MAX: usize = 200;
+/// The deepest nesting a request body may have.
+const DEPTH_MAX: usize = 8;
+
+/// The first list or object in `value` that is larger than [`LIST_MAX`], as a 400
+/// naming its field (`phones`, `answers`, `deadlines[2].options`); or a body nested
+/// deeper than [`DEPTH_MAX`].
+fn oversized(value: &serde_json::Value, path: &str, depth: usize) -> Option<ApiError> {
+    if depth > DEPTH_MAX {
+        return Some(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json"));
+    }
+    let field = |path: &str| if path.is_empty() { "body".to_string() } else { path.to_string() };
+    match value {
+        serde_json::Value::Array(items) => {
+            if items.len() > LIST_MAX {
+                return Some(ApiError::field(field(path), Problem::TooMany { max: LIST_MAX }));
+            }
+            items.iter().enumerate().find_map(|(index, item)| oversized(item, &format!("{path}[{index}]"), depth + 1))
+        }
+        serde_json::Value::Object(entries) => {
+            if entries.len() > LIST_MAX {
+                return Some(ApiError::field(field(path), Problem::TooMany { max: LIST_MAX }));
+            }
+            entries.iter().find_map(|(key, item)| {
+                let inner = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                oversized(item, &inner, depth + 1)
+            })
+        }
+        _ => None,
     }
 }
 

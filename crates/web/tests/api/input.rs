@@ -177,3 +177,56 @@ both_databases!(health_and_the_openapi_document, |test: TestApp| async move {
     // Unknown paths get the translated JSON error.
     anonymous.get("/api/v1/nothing-here").await.expect_error(StatusCode::NOT_FOUND, "not_found", None);
 });
+
+both_databases!(
+    oversized_lists_are_refused_at_once_naming_the_field_and_nothing_is_written,
+    |test: TestApp| async move {
+        let officer = Client::sign_in(&test, "cp.officer").await;
+        // A hundred thousand phone numbers (a 1.2 MB body): refused before any is checked.
+        let many: Vec<String> = (0..100_000).map(|index| format!("+97455{index:06}")).collect();
+        let body = officer.post("/api/v1/persons", person(json!({ "phones": many }))).await.expect_error(
+            StatusCode::BAD_REQUEST,
+            "too_many",
+            Some("phones"),
+        );
+        assert!(body["error"]["message"].as_str().unwrap().contains("200"), "{body}");
+        // Eleven well-formed numbers are still more than a record holds: named, in English too.
+        let eleven: Vec<String> = (0..11).map(|index| format!("+974551200{index:02}")).collect();
+        let body = officer
+            .speaking("en")
+            .post("/api/v1/persons", person(json!({ "phones": eleven })))
+            .await
+            .expect_error(StatusCode::BAD_REQUEST, "too_many", Some("phones"));
+        assert!(body["error"]["message"].as_str().unwrap().contains("at most \u{2068}10\u{2069}"), "{body}");
+        // An object of a thousand answers, a list nested in a list: each named.
+        let (case, _, _) = crate::client::police_case(&test, &officer, "domestic_violence").await;
+        let answers: serde_json::Map<String, Value> =
+            (0..1_000).map(|index| (format!("item{index}"), json!("yes"))).collect();
+        officer
+            .post(&format!("/api/v1/cases/{case}/risk-assessments"), json!({ "answers": answers }))
+            .await
+            .expect_error(StatusCode::BAD_REQUEST, "too_many", Some("answers"));
+        let classes: Vec<&str> = ["identity"; 7].to_vec();
+        officer
+            .post(
+                "/api/v1/referrals/preview",
+                json!({ "case_id": case, "to_office_id": crate::client::office(&test, "AMAN.DESK"), "reason": "حماية",
+                    "data_classes": classes }),
+            )
+            .await
+            .expect_error(StatusCode::BAD_REQUEST, "too_many", Some("data_classes"));
+        // Nothing was written, and ten distinct numbers are accepted.
+        let found =
+            officer.get("/api/v1/persons/search?q=%D9%87%D9%86%D8%AF%20%D8%A7%D9%84%D9%83%D8%B9%D8%A8%D9%8A").await;
+        let before = found.expect(StatusCode::OK).as_array().map(Vec::len).unwrap_or(0);
+        let ten: Vec<String> = (0..10).map(|index| format!("+974551200{index:02}")).collect();
+        officer.post("/api/v1/persons", person(json!({ "phones": ten }))).await.expect(StatusCode::CREATED);
+        let found =
+            officer.get("/api/v1/persons/search?q=%D9%87%D9%86%D8%AF%20%D8%A7%D9%84%D9%83%D8%B9%D8%A8%D9%8A").await;
+        assert_eq!(
+            found.expect(StatusCode::OK).as_array().map(Vec::len),
+            Some(before + 1),
+            "only the good one was kept"
+        );
+    }
+);
