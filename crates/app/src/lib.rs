@@ -326,6 +326,8 @@ impl From<StoreError> for AppError {
             StoreError::Stale => AppError::Conflict(Conflict::StaleVersion),
             StoreError::Duplicate => AppError::Conflict(Conflict::Duplicate),
             StoreError::Shredded => AppError::Conflict(Conflict::Shredded),
+            // Every connection busy for the whole wait: the server is saturated, not broken.
+            saturated if saturated.is_saturation() => AppError::Unavailable,
             other => AppError::Internal(other.to_string()),
         }
     }

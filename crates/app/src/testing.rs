@@ -546,3 +546,11 @@ impl TestApp {
         }
     }
 }
+
+impl App {
+    /// Takes one connection of the pool and keeps it until the answer is dropped: a test
+    /// saturates a small pool with it.
+    pub async fn hold_a_connection(&self) -> sila_store::Tx {
+        self.store.read().await.expect("a connection")
+    }
+}

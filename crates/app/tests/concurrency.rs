@@ -8,7 +8,7 @@ use sila_app::both_databases;
 use sila_app::cases::CaseInput;
 use sila_app::referrals::{ReferralInput, TransitionInput};
 use sila_app::testing::TestApp;
-use sila_app::{AppError, Conflict, RequestContext};
+use sila_app::{App, AppConfig, AppError, Conflict, RequestContext};
 use sila_domain::consent::ConsentInput;
 use sila_domain::person::PersonInput;
 
@@ -110,4 +110,20 @@ both_databases!(two_decisions_at_once_end_with_one, |test: TestApp| async move {
     let cases = test.app.list_cases(desk, &Default::default()).await.unwrap();
     let accepted = results[0].is_ok();
     assert_eq!(cases.items.len(), usize::from(accepted));
+});
+
+both_databases!(a_saturated_pool_answers_unavailable_not_an_internal_error, |test: TestApp| async move {
+    // A server with one connection, which someone else holds.
+    let mut options = test.options.clone();
+    options.max_connections = 1;
+    options.acquire_timeout = std::time::Duration::from_millis(200);
+    let app = App::open(&options, test.audit_key.clone(), test.clock.clone(), AppConfig::default())
+        .await
+        .expect("a second server opens the same database");
+    let officer = test.world.actor("cp.officer");
+    let held = app.hold_a_connection().await;
+    let answer = app.list_cases(officer, &Default::default()).await;
+    assert!(matches!(answer, Err(AppError::Unavailable)), "a saturated pool is unavailable, not broken: {answer:?}");
+    drop(held);
+    assert!(app.list_cases(officer, &Default::default()).await.is_ok(), "and answers once a connection is free");
 });

@@ -448,6 +448,7 @@ fn apply_overrides(config: &mut Config, database: Option<String>, listen: Option
 fn store_options(config: &Config, keys: MasterKeys) -> StoreOptions {
     let mut options = StoreOptions::new(config.database_url(), keys);
     options.max_connections = config.max_connections;
+    options.acquire_timeout = std::time::Duration::from_millis(config.acquire_timeout_ms);
     options
 }
 

@@ -51,6 +51,9 @@ pub struct Config {
     pub witness_syslog: Option<std::path::PathBuf>,
     /// Hours an idempotency key and its sealed answer are kept for retries.
     pub idempotency_hours: i64,
+    /// Milliseconds a request waits for a database connection before it is answered
+    /// `503` with `Retry-After`.
+    pub acquire_timeout_ms: u64,
     /// Minutes before and after a visit's day within which its steps are still taken.
     pub visit_day_tolerance_minutes: i64,
 }
@@ -112,6 +115,7 @@ impl Default for Config {
             witness_file: None,
             witness_syslog: None,
             idempotency_hours: 24,
+            acquire_timeout_ms: 5_000,
             visit_day_tolerance_minutes: 120,
         }
     }

@@ -27,6 +27,9 @@ pub struct StoreOptions {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a request waits for a connection of a saturated pool before it is
+    /// answered "unavailable, retry" (never an internal error).
+    pub acquire_timeout: Duration,
     /// PostgreSQL only: the schema to use (tests use a fresh schema each).
     pub schema: Option<String>,
     /// The master keys that wrap the data keys (never stored in the database).
@@ -36,7 +39,13 @@ pub struct StoreOptions {
 impl StoreOptions {
     /// Options for `url` with the default pool size.
     pub fn new(url: impl Into<String>, keys: MasterKeys) -> StoreOptions {
-        StoreOptions { url: url.into(), max_connections: 8, schema: None, keys }
+        StoreOptions {
+            url: url.into(),
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+            schema: None,
+            keys,
+        }
     }
 }
 
@@ -78,7 +87,7 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(options.acquire_timeout)
             .after_connect(move |connection, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {

@@ -57,6 +57,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether every connection of the pool stayed busy for the whole wait: the server
+    /// is saturated, not broken.
+    pub fn is_saturation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))
+    }
+
     /// Turns a unique-constraint violation into [`StoreError::Duplicate`].
     pub(crate) fn from_write(error: sqlx::Error) -> StoreError {
         if let sqlx::Error::Database(database) = &error

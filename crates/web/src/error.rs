@@ -77,6 +77,8 @@ impl From<AppError> for ApiError {
         };
         let retry_after = match &error {
             AppError::TooManyAttempts { retry_after_seconds } => Some((*retry_after_seconds).max(1)),
+            // Saturated: a retry in a moment will likely find a connection.
+            AppError::Unavailable => Some(1),
             _ => None,
         };
         ApiError { status, code: error.code().to_string(), fields, classes, retry_after }
@@ -231,5 +233,12 @@ mod tests {
         assert!(field_message(&catalogs, Lang::En, &phone).starts_with("Phone (2 number): "));
         let answer = FieldError::new("answers.weapon", Problem::Required);
         assert_eq!(field_message(&catalogs, Lang::En, &answer), "Answer to item (weapon): is required.");
+    }
+
+    #[test]
+    fn a_saturated_server_says_retry_never_internal_error() {
+        let response = ApiError::from(sila_app::AppError::Unavailable).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).map(|value| value.as_bytes()), Some(&b"1"[..]));
     }
 }
