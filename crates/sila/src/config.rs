@@ -54,6 +54,9 @@ pub struct Config {
     /// Milliseconds a request waits for a database connection before it is answered
     /// `503` with `Retry-After`.
     pub acquire_timeout_ms: u64,
+    /// Seconds within which every request is answered, its body read included (`408`
+    /// after that).
+    pub request_seconds: u64,
     /// Minutes before and after a visit's day within which its steps are still taken.
     pub visit_day_tolerance_minutes: i64,
 }
@@ -116,6 +119,7 @@ impl Default for Config {
             witness_syslog: None,
             idempotency_hours: 24,
             acquire_timeout_ms: 5_000,
+            request_seconds: 30,
             visit_day_tolerance_minutes: 120,
         }
     }
@@ -161,6 +165,9 @@ impl Config {
         if self.session_idle_minutes > self.session_absolute_hours * 60 {
             bail!("the idle timeout cannot exceed the absolute one");
         }
+        if self.request_seconds == 0 {
+            bail!("request_seconds must be at least 1");
+        }
         if self.max_connections == 0 {
             bail!("max_connections must be at least 1");
         }
@@ -202,6 +209,7 @@ impl Config {
             trusted_proxies: sila_web::session::TrustedProxies::parse(&self.trusted_proxies)
                 .map_err(|problem| anyhow::anyhow!("trusted_proxies: {problem}"))?,
             public_url: self.public_url.clone(),
+            request_time_limit: std::time::Duration::from_secs(self.request_seconds),
         })
     }
 

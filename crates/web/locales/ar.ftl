@@ -66,6 +66,7 @@ error-idempotency_key_reused = استُخدم مفتاح عدم التكرار �
 error-unavailable = الخدمة غير متاحة مؤقتًا.
 error-internal = حدث خطأ غير متوقع. سُجِّل الخطأ، ويمكنك المحاولة مرة أخرى.
 error-payload_too_large = حجم الطلب أكبر من المسموح.
+error-request_timeout = استغرق الطلب وقتًا أطول من المسموح فأُوقف، ولم يُحفظ منه شيء. حاول مرة أخرى.
 error-method_not_allowed = هذه الطريقة غير مدعومة لهذا المسار.
 
 error-too_many_attempts = محاولات فاشلة كثيرة؛ أُوقف الدخول مؤقتًا. حاول بعد قليل.

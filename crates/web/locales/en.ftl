@@ -66,6 +66,7 @@ error-idempotency_key_reused = The same idempotency key was used for a different
 error-unavailable = The service is temporarily unavailable.
 error-internal = Something unexpected went wrong. It was logged; you may try again.
 error-payload_too_large = The request is too large.
+error-request_timeout = The request took too long and was stopped; nothing of it was kept. Try again.
 error-method_not_allowed = This method is not supported on this path.
 
 error-too_many_attempts = Too many failed attempts; signing in is paused. Try again later.

@@ -47,7 +47,7 @@ impl FromRef<AppState> for Arc<Catalogs> {
 }
 
 /// Web settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Set `Secure` on cookies and send `Strict-Transport-Security`.
     pub secure_cookies: bool,
@@ -55,6 +55,34 @@ pub struct WebConfig {
     pub trusted_proxies: session::TrustedProxies,
     /// The address people reach Sila at.
     pub public_url: Option<String>,
+    /// Every request is answered within this time, its body read included: a client
+    /// that sends too slowly, or a request that waits too long, gets `408`.
+    pub request_time_limit: std::time::Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            secure_cookies: false,
+            trusted_proxies: session::TrustedProxies::default(),
+            public_url: None,
+            request_time_limit: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// Answers a request that is not answered within `limit` with `408 request_timeout`
+/// (dropping its work: an open transaction rolls back).
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::new(axum::http::StatusCode::REQUEST_TIMEOUT, "request_timeout").into_response(),
+    }
 }
 
 /// The whole HTTP application.
@@ -79,6 +107,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router, String> {
         )
         .merge(pages::routes())
         .fallback(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found") })
+        .layer(axum::middleware::from_fn_with_state(config.request_time_limit, time_limit))
         .layer(axum::middleware::from_fn(security::cross_site))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))

@@ -147,6 +147,45 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Sends the first bytes of a JSON body whose `Content-Length` announces more, and
+    /// then nothing: a client that never finishes its request.
+    pub async fn send_stalled(&self, method: &str, path: &str, first: &str, announced: usize) -> Answer {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT_LANGUAGE, self.language)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, announced.to_string())
+            .body(Body::new(Stalled(Some(axum::body::Bytes::from(first.to_string())))))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, body, headers, bytes: bytes.to_vec() }
+    }
+}
+
+/// A request body that gives its first bytes and then waits forever.
+struct Stalled(Option<axum::body::Bytes>);
+
+impl http_body::Body for Stalled {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match self.0.take() {
+            Some(bytes) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes)))),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
 impl Answer {
     /// The `name=value` of every cookie the answer sets.
     pub fn set_cookies(&self) -> Vec<String> {

@@ -435,3 +435,19 @@ both_databases!(security_headers_forbid_device_features_and_pin_tls_when_served_
     }
     answer.expect(StatusCode::CREATED);
 });
+
+both_databases!(a_request_whose_body_never_arrives_is_answered_and_ended, |test: TestApp| async move {
+    let config = sila_web::WebConfig {
+        request_time_limit: std::time::Duration::from_millis(300),
+        ..sila_web::WebConfig::default()
+    };
+    let client = Client::with_config(&test, &config);
+    // The sign-in body announces 400 bytes and sends 20: the server does not wait
+    // forever for the rest, and says so in the request's language.
+    let answer = client.send_stalled("POST", "/api/v1/session", r#"{"username": "cp.of"#, 400).await;
+    assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT, "{:?}", answer.body);
+    assert_eq!(answer.body["error"]["code"], "request_timeout");
+    assert!(answer.body["error"]["message"].as_str().is_some_and(|text| text.contains("حاول")), "{:?}", answer.body);
+    // A whole request is still answered.
+    client.get("/healthz").await.expect(StatusCode::OK);
+});
