@@ -77,10 +77,21 @@ async fn tick_only(browser: &Browser, name: &str, values: &[&str]) {
     }
 }
 
+/// Waits until the element `id` has the focus (failing after five seconds): the browser
+/// gives a page's autofocus once it is rendered, a moment after the load the driver waits
+/// for.
+pub(crate) async fn focus_reaches(browser: &Browser, id: &str) {
+    let started = std::time::Instant::now();
+    while browser.active_element_id().await.as_deref() != Some(id) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "#{id} never gets the focus");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Signs in through the sign-in page, with the keyboard only.
 pub(crate) async fn sign_in(browser: &Browser, username: &str) {
     browser.goto("/sign-in").await;
-    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-username"), "the username box has the focus");
+    focus_reaches(browser, "f-username").await;
     browser.fill("#f-username", username).await;
     browser.tab().await;
     assert_eq!(browser.active_element_id().await.as_deref(), Some("f-password"));
@@ -137,7 +148,7 @@ async fn intake_and_referral(browser: &Browser, lang: Lang, prefix: &str) -> (St
     assert_eq!(browser.attr_of("#f-qid", "value").await.as_deref(), Some("2906340012"));
     assert_eq!(browser.attr_of("#f-name_latin", "value").await.as_deref(), Some("Noura Salem Al-Marri"));
     assert_eq!(browser.attr_of("#f-qid", "aria-invalid").await.as_deref(), Some("true"));
-    assert_eq!(browser.active_element_id().await.as_deref(), Some("f-birth_date"));
+    focus_reaches(browser, "f-birth_date").await;
     check(browser, &format!("{prefix}03-register-errors")).await;
     browser.fill("#f-birth_date", "1990-05-14").await;
     browser.fill("#f-qid", "290 634 00123").await;
