@@ -1,4 +1,4 @@
-//! The demo world of `sila demo`: the agencies and offices of SYSTEM.md, protocols
+//! The demo world of `sila demo`: the agencies and offices described in README.md, protocols
 //! police↔Aman and police↔Wifaq, one user per role per agency, a bilingual category
 //! taxonomy, about fifty invented persons with plausible Gulf Arabic names (no real
 //! people), and twenty cases spread over every referral status — all made through the

@@ -1,6 +1,6 @@
 //! A supervisor merges a duplicate person record into the one that survives, and can
 //! undo it. Nothing ever merges by itself: search and registration only point at
-//! possible duplicates (ARABIC.md).
+//! possible duplicates (`docs/MATCHING.md`).
 //!
 //! Both records must be the supervisor's agency's own (policy `person-merge-supervisors`
 //! decides, on each record); the cases, consents and accesses of the duplicate follow the

@@ -1,5 +1,5 @@
 //! Arabic text for Sila: the stored form of what people type, the normalised form that
-//! search works on, and the name matcher (`ARABIC.md` at the design root).
+//! search works on, and the name matcher (`docs/MATCHING.md`).
 //!
 //! - [`stored_form`], [`normalize`], [`light_fold`]: text as stored and as compared.
 //! - [`Name`]: a typed name cut into parts (titles, compounds, particles, the article).

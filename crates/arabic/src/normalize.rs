@@ -36,7 +36,7 @@ pub fn stored_form(input: &str) -> String {
     out.nfc().collect()
 }
 
-/// The normalised form of ARABIC.md, for matching and search only.
+/// The normalised form described in `docs/MATCHING.md`, for matching and search only.
 ///
 /// Letters are folded so that the usual variations of one written name become equal;
 /// word boundaries are kept as single spaces. Latin letters are lower-cased and accents

@@ -4,7 +4,7 @@
 //! set, the shipped name list, and each of them again decorated with vowel marks, shadda,
 //! tanween, hamza-carrying alefs, ة for ه and ى for ي.
 //!
-//! The two agree except where ARABIC.md deliberately goes further; those differences are
+//! The two agree except where docs/MATCHING.md deliberately goes further; those differences are
 //! listed in [`DELIBERATE`], each applied to the oracle's answer before comparing, and
 //! each must actually occur (a list entry that explains nothing is stale).
 //!
@@ -19,7 +19,7 @@ use sila_arabic::normalize;
 /// A difference from the oracle: what it is, and how to apply it to the oracle's answer.
 type Difference = (&'static str, fn(&str) -> String);
 
-/// What the normaliser does beyond CAMeL's shared operations, as ARABIC.md asks.
+/// What the normaliser does beyond CAMeL's shared operations, as docs/MATCHING.md asks.
 const DELIBERATE: &[Difference] = &[
     ("tatweel is removed (CAMeL counts it as a letter)", |text| text.replace('\u{0640}', "")),
     ("hamza on waw is unified with waw", |text| text.replace('ؤ', "و")),

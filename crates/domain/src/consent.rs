@@ -14,7 +14,7 @@ use crate::ids::{AgencyId, ConsentId, PersonId, UserId};
 use crate::text::{Text, limits};
 use crate::time::parse_date;
 
-/// The classes of data a referral can carry (SYSTEM.md, Protocol).
+/// The classes of data a referral can carry (ARCHITECTURE.md, Protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DataClass {
     /// Names, sex, date of birth, nationality, QID of the persons.

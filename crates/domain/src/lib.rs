@@ -1,4 +1,4 @@
-//! Sila's model and rules, with no I/O: the records of `SYSTEM.md` as validated types,
+//! Sila's model and rules, with no I/O: the records of `ARCHITECTURE.md` as validated types,
 //! the referral lifecycle, risk scoring, consent and protocol checks, and the canonical
 //! encoding of audit records.
 //!

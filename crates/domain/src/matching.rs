@@ -1,6 +1,6 @@
 //! Whether a person found by a search, or already registered, is the person an officer
 //! is looking at: the name comparison of `sila_arabic` weighed with the strong
-//! identifiers (ARABIC.md, "Matching a person").
+//! identifiers (docs/MATCHING.md, "Matching a person").
 //!
 //! - Equal QIDs: the same person — unless the names clearly disagree, which is then
 //!   flagged for the officer (a mistyped QID, or a stolen one), not decided.

@@ -180,7 +180,7 @@ pub struct ReferralState {
     pub to_centre: bool,
 }
 
-/// The centre-before-authorities rule (SYSTEM.md): a police case whose category any
+/// The centre-before-authorities rule (ARCHITECTURE.md): a police case whose category any
 /// protocol in force marks "centre first" may go to an authority only after a centre has
 /// recorded an outcome on a referral of it (completed, or itself transferred the case
 /// after its work), or when a police supervisor has recorded a bypass.

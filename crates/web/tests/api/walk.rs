@@ -1,4 +1,4 @@
-//! The acceptance walk, steps 1, 2 and 4 of SYSTEM.md, through the HTTP API only: the
+//! The acceptance walk, steps 1, 2 and 4 of ARCHITECTURE.md, through the HTTP API only: the
 //! officer registers a woman and her child, opens a case, records the risk checklist
 //! and consent, and refers to the Aman desk; the desk accepts and the centre case holds
 //! only the data classes sent; a caseworker adds a note and asks to close with an

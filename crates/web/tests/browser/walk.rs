@@ -1,4 +1,4 @@
-//! The acceptance walk of SYSTEM.md through the pages only, in a real browser: step 1
+//! The acceptance walk of ARCHITECTURE.md through the pages only, in a real browser: step 1
 //! (the officer's intake and referral, with bad input on the way), step 2 (the desk
 //! accepts and assigns), step 4 (the officer follows the status and sees nothing more),
 //! in Arabic on both databases; step 1 again in English. Every page is checked by axe,

@@ -1,4 +1,4 @@
-//! Steps 3 and 5 of SYSTEM.md's acceptance walk through the pages, in Arabic, on both
+//! Steps 3 and 5 of ARCHITECTURE.md's acceptance walk through the pages, in Arabic, on both
 //! databases. Step 3: the caseworker records an assessment, a plan item, a session with
 //! attendance and a restricted note; the legal advisor gives a legal consultation on the
 //! same case; the caseworker asks to close it and the manager approves. Step 5: a Wifaq
