@@ -219,7 +219,7 @@ impl App {
 
     /// The requests waiting for the actor's approval, oldest first, with their cases.
     pub async fn pending_approvals(&self, actor: &Actor) -> Result<Vec<(Approval, Case)>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "approval.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "approval.list").await?;
         let result = async {
             let mut items = Vec::new();
             for approval in tx.pending_approvals(actor.agency.id).await? {
@@ -233,7 +233,7 @@ impl App {
             Ok(items)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Closes or transfers the case of an approved request, and moves the referral that

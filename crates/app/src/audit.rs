@@ -101,7 +101,7 @@ impl App {
         fn given(text: Option<&str>) -> Option<&str> {
             text.map(str::trim).filter(|text| !text.is_empty())
         }
-        let (mut tx, mut audit) = self.begin(Some(actor), "audit.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "audit.read").await?;
         let result = async {
             if self.authorize(&mut audit, actor, crate::access::Action::ReadAudit, crate::access::Resource::Nothing)
                 != crate::access::Decision::Allow
@@ -159,7 +159,49 @@ impl App {
             Ok(views)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
+    }
+
+    /// Begins a reading transaction and its audit entry, once the actor's read allowance
+    /// lets them: a use case that changes nothing runs beside every other reader, and its
+    /// entry is committed in a group (`group_commit.rs`) before the answer leaves.
+    pub(crate) async fn begin_read(&self, actor: &Actor, action: &'static str) -> Result<(Tx, Audit), AppError> {
+        self.read_allowances.take(actor.user.id, self.now(), self.config.reads_per_second, self.config.read_burst)?;
+        Ok((self.store.read().await?, Audit::new(Some(actor), action)))
+    }
+
+    /// Ends a use case begun with [`App::begin_read`]: the connection goes back to the
+    /// pool, then the entry of what was shown (or refused) is committed with others, and
+    /// only then is the result handed on. If the entry cannot be stored, the result is
+    /// not handed on.
+    pub(crate) async fn finish_read<T>(
+        &self,
+        tx: Tx,
+        audit: Audit,
+        result: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        // A reading transaction has nothing to commit; ending it frees the connection
+        // before the wait for the audit batch.
+        let ended = tx.commit().await;
+        match result {
+            Ok(value) => {
+                ended?;
+                let record = audit.record(self.now(), Outcome::Ok);
+                let mac = self.audit_key.mac(&record.encode());
+                self.group_commit.append(&self.store, record, mac.to_vec()).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                self.audit_failure(&audit, &error).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Audit batches committed and the entries they carried since start (for the load
+    /// benchmark's report).
+    pub fn audit_batches(&self) -> (u64, u64) {
+        self.group_commit.figures()
     }
 
     /// Begins a write transaction and its audit entry.
@@ -205,22 +247,62 @@ impl App {
         Err(error)
     }
 
-    /// Records a refused or failed action. A failure to write this entry is logged and
-    /// not returned: the caller's error is the one that matters to the user.
+    /// Records a refused or failed action, in a group commit (its change, if any, was
+    /// rolled back). A failure to write this entry is logged and not returned: the
+    /// caller's error is the one that matters to the user.
     pub(crate) async fn audit_failure(&self, audit: &Audit, error: &AppError) {
         let outcome = match error {
             AppError::Hidden | AppError::Forbidden | AppError::PurposeRequired => Outcome::Denied,
             other => Outcome::Failed(other.code().to_string()),
         };
         let record = audit.record(self.now(), outcome);
-        let written = async {
-            let mut tx = self.store.write().await?;
-            tx.append_audit(&record, &self.audit_key.mac(&record.encode())).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(failure) = written {
+        let mac = self.audit_key.mac(&record.encode());
+        if let Err(failure) = self.group_commit.append(&self.store, record, mac.to_vec()).await {
             tracing::error!(action = audit.action, error = %failure, "could not audit a refused action");
         }
+    }
+}
+
+/// Each account's allowance of audited reads: a bucket of `read_burst` reads, refilled
+/// at `reads_per_second`. Kept per server, in memory: with N servers an account may
+/// read N times as fast, which still bounds it.
+#[derive(Debug, Default)]
+pub(crate) struct ReadAllowances {
+    buckets: std::sync::Mutex<std::collections::HashMap<sila_domain::ids::UserId, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Reads left, in thousandths.
+    left: i64,
+    /// When it was last refilled.
+    at: jiff::Timestamp,
+}
+
+impl ReadAllowances {
+    /// Takes one read from the account's bucket, or says how long to wait for one.
+    pub(crate) fn take(
+        &self,
+        user: sila_domain::ids::UserId,
+        now: jiff::Timestamp,
+        per_second: u32,
+        burst: u32,
+    ) -> Result<(), AppError> {
+        const ONE: i64 = 1000;
+        let full = i64::from(burst) * ONE;
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets.entry(user).or_insert(Bucket { left: full, at: now });
+        let elapsed_micros = now.duration_since(bucket.at).as_micros().max(0);
+        let refill = i64::try_from(elapsed_micros.saturating_mul(i128::from(per_second)) / 1000).unwrap_or(i64::MAX);
+        bucket.left = bucket.left.saturating_add(refill).min(full);
+        bucket.at = bucket.at.max(now);
+        if bucket.left >= ONE {
+            bucket.left -= ONE;
+            return Ok(());
+        }
+        let missing = ONE - bucket.left;
+        let per_second = i64::from(per_second.max(1)) * ONE;
+        let retry_after_seconds = (missing + per_second - 1) / per_second;
+        Err(AppError::TooManyRequests { retry_after_seconds: retry_after_seconds.max(1) })
     }
 }

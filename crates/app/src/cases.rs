@@ -133,7 +133,7 @@ impl App {
     /// One case with its persons, latest risk assessment, consents, referrals and
     /// timeline. Another agency's case is not found.
     pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<CaseView, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "case.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "case.read").await?;
         audit.subject(SubjectKind::Case, id);
         let result = async {
             let case = self.visible_case(&mut tx, &mut audit, actor, id, Action::ReadCase).await?;
@@ -168,12 +168,12 @@ impl App {
             Ok(CaseView { case, persons, risk, consents, referrals, origin, events, shredded })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// A page of the agency's cases the actor may see, newest first.
     pub async fn list_cases(&self, actor: &Actor, query: &CaseListQuery) -> Result<Page<Case>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "case.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "case.list").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::ListCases, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -222,7 +222,7 @@ impl App {
             Ok(page)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Adds a person to a case in a role. The person must be one the agency holds with

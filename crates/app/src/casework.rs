@@ -630,7 +630,7 @@ impl App {
         case_id: CaseId,
         id: AttachmentId,
     ) -> Result<(Attachment, Vec<u8>), AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "attachment.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "attachment.read").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
             let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReadAttachment).await?;
@@ -644,12 +644,12 @@ impl App {
             Ok((attachment, content))
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// The case's work as far as the actor may see it.
     pub async fn casework(&self, actor: &Actor, case_id: CaseId) -> Result<CaseworkView, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "casework.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "casework.read").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
             let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReadCase).await?;
@@ -673,7 +673,7 @@ impl App {
             })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// A calendar between two instants: the actor's own sessions, or an office's the actor
@@ -686,7 +686,7 @@ impl App {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<(Session, bool)>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "calendar.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "calendar.read").await?;
         let result = async {
             let of = match office {
                 Some(office) if actor.user.office_ids.contains(&office) => Calendar::Office(office),
@@ -713,6 +713,6 @@ impl App {
             Ok(items)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 }

@@ -136,7 +136,7 @@ impl App {
 
     /// A referral's handoff, for either side.
     pub async fn handoff(&self, actor: &Actor, referral_id: ReferralId) -> Result<Option<HandoffView>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "handoff.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "handoff.read").await?;
         audit.subject(SubjectKind::Referral, referral_id);
         let result = async {
             let referral = tx.referral(referral_id).await?.ok_or(AppError::NotFound)?;
@@ -150,7 +150,7 @@ impl App {
             self.handoff_view(&mut tx, referral.id, referral.case_id).await.map(Some)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     async fn handoff_view(

@@ -228,7 +228,7 @@ impl App {
 
     /// A court order with its visits (those who may read the case, and the desk).
     pub async fn court_order(&self, actor: &Actor, id: CourtOrderId) -> Result<CourtOrderView, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "court_order.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "court_order.read").await?;
         audit.subject(SubjectKind::CourtOrder, id);
         let result = async {
             let order = tx.court_order(id).await?.ok_or(AppError::NotFound)?;
@@ -238,7 +238,7 @@ impl App {
             Ok(CourtOrderView { order, case, visits })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Records what happened at a visit. A no-show alerts the case's worker and the
@@ -434,7 +434,7 @@ impl App {
     /// The agency's court orders the actor may see (the counsellor's, the desk's, the
     /// manager's lists), newest first.
     pub async fn court_orders(&self, actor: &Actor) -> Result<Vec<CourtOrderView>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "court_order.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "court_order.list").await?;
         let result = async {
             let mut items = Vec::new();
             for id in tx.court_orders_of_agency(actor.agency.id).await? {
@@ -449,13 +449,13 @@ impl App {
             Ok(items)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// The visits of a day at the actor's centre that the actor may see (the desk's day),
     /// each with its order.
     pub async fn visits_on(&self, actor: &Actor, day: Date) -> Result<Vec<(Visit, CourtOrder)>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "visit.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "visit.list").await?;
         let result = async {
             let mut items = Vec::new();
             for visit in tx.visits_of_agency_on(actor.agency.id, day).await? {
@@ -470,12 +470,12 @@ impl App {
             Ok(items)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// The persons the actor's agency registered most recently (to pick parties from).
     pub async fn recent_persons(&self, actor: &Actor) -> Result<Vec<sila_domain::person::Person>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "person.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "person.list").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::CreatePerson, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -487,7 +487,7 @@ impl App {
             Ok(persons)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Sends each parent a one-time check-in code for a visit, by text message to the
@@ -542,7 +542,7 @@ impl App {
 
     /// A visit's events (for the desk's and the counsellor's pages).
     pub async fn visit_events(&self, actor: &Actor, visit_id: VisitId) -> Result<(Visit, Vec<VisitEvent>), AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "visit.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "visit.read").await?;
         audit.subject(SubjectKind::Visit, visit_id);
         let result = async {
             let visit = tx.visit(visit_id).await?.ok_or(AppError::NotFound)?;
@@ -552,7 +552,7 @@ impl App {
             Ok((visit, events))
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 }
 

@@ -163,7 +163,7 @@ impl App {
 
     /// The consultations of a period the actor may read (their own; all, for managers).
     pub async fn consultations(&self, actor: &Actor, from: &str, to: &str) -> Result<Vec<Consultation>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "consultation.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "consultation.list").await?;
         let result = async {
             let (first, last) = period(from, to)?;
             let mut items = Vec::new();
@@ -181,7 +181,7 @@ impl App {
             Ok(items)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Records an awareness activity.
@@ -249,7 +249,7 @@ impl App {
     /// The agency's activities of a period with their attendance, for its working roles
     /// (analysts read only the suppressed counts); the reading is audited.
     pub async fn activities(&self, actor: &Actor, from: &str, to: &str) -> Result<Vec<Activity>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "activity.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "activity.list").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::ReadActivities, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -262,12 +262,12 @@ impl App {
             Ok(activities)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// The period's counts for managers and analysts, small cells suppressed.
     pub async fn engagement_counts(&self, actor: &Actor, from: &str, to: &str) -> Result<EngagementCounts, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "stats.engagement").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "stats.engagement").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::ReadStatistics, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -299,6 +299,6 @@ impl App {
             })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 }

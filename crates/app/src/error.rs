@@ -97,6 +97,13 @@ pub enum AppError {
         /// Seconds until the lock ends.
         retry_after_seconds: i64,
     },
+    /// One account reads faster than any person does: its reads wait a moment, so
+    /// that it cannot starve everyone else's (`App::begin_read`).
+    #[error("too many requests")]
+    TooManyRequests {
+        /// Seconds until the account may read again.
+        retry_after_seconds: i64,
+    },
     /// The user must enrol in two-factor sign-in before anything else.
     #[error("two-factor enrolment required")]
     EnrolmentRequired,
@@ -150,6 +157,7 @@ impl AppError {
             AppError::Unauthenticated => "not_signed_in",
             AppError::SignInFailed => "sign_in_failed",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::EnrolmentRequired => "totp_enrolment_required",
             AppError::TokenScope => "token_scope",
             AppError::CrossSite => "csrf_rejected",

@@ -15,7 +15,7 @@ use sila_store::MasterKey;
 
 use crate::access::{Action, Decision, Resource};
 use crate::keys::{AuditKey, verify_signature};
-use crate::{Actor, App, AppError, RequestContext};
+use crate::{Actor, App, AppError};
 
 /// A signed statement of the log's size and root at a moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +373,7 @@ impl App {
         action: &'static str,
         tree_size: u64,
     ) -> Result<(Vec<Hash>, u64), AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), action).await?;
+        let (mut tx, mut audit) = self.begin_read(actor, action).await?;
         audit.detail("tree_size", &tree_size.to_string());
         let result = async {
             if self.authorize(&mut audit, actor, Action::ReadAudit, Resource::Nothing) != Decision::Allow {
@@ -389,7 +389,7 @@ impl App {
             Ok((leaves, tree_size))
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Recomputes the whole log with the server's keys — every entry's MAC, leaf hash,

@@ -23,6 +23,7 @@ pub mod directory;
 pub mod emergency;
 pub mod engagement;
 mod error;
+mod group_commit;
 mod idempotency;
 pub mod keys;
 pub mod ledger;
@@ -114,6 +115,10 @@ pub struct AppConfig {
     pub idempotency_retention: SignedDuration,
     /// How long before and after a visit's day (local time) its steps may be recorded.
     pub visit_day_tolerance: SignedDuration,
+    /// How fast one account may read, on average: audited reads per second.
+    pub reads_per_second: u32,
+    /// How many audited reads one account may make at once before that rate applies.
+    pub read_burst: u32,
 }
 
 impl Default for AppConfig {
@@ -127,6 +132,10 @@ impl Default for AppConfig {
             witness: ledger::Witness::default(),
             idempotency_retention: SignedDuration::from_hours(24),
             visit_day_tolerance: SignedDuration::from_hours(2),
+            // A person at a desk opens a handful of records a minute; a page makes a few
+            // reads. Far above that, far below what would starve everyone else.
+            reads_per_second: 20,
+            read_burst: 200,
         }
     }
 }
@@ -149,6 +158,9 @@ impl AppConfig {
         if self.visit_day_tolerance < SignedDuration::ZERO || self.visit_day_tolerance > SignedDuration::from_hours(12)
         {
             return Err("a visit day's tolerance must be between none and twelve hours".into());
+        }
+        if self.reads_per_second == 0 || self.read_burst == 0 {
+            return Err("reads_per_second and read_burst must be at least 1".into());
         }
         Ok(())
     }
@@ -201,6 +213,10 @@ pub struct App {
     password_checks: Arc<std::sync::atomic::AtomicU64>,
     /// Rewrites of the database files a shred still asks for (see `retention`).
     erase_pending: Arc<std::sync::atomic::AtomicU32>,
+    /// Audit entries of reads and refusals waiting for their group commit.
+    group_commit: Arc<group_commit::GroupCommit>,
+    /// Each account's read allowance (`audit::ReadAllowances`).
+    read_allowances: Arc<audit::ReadAllowances>,
 }
 
 impl App {
@@ -214,6 +230,10 @@ impl App {
         config.check().map_err(AppError::Internal)?;
         let store = Store::connect(options).await.map_err(AppError::from)?;
         store.check_schema().await.map_err(AppError::from)?;
+        App::assemble(store, audit_key, clock, config)
+    }
+
+    fn assemble(store: Store, audit_key: AuditKey, clock: Arc<dyn Clock>, config: AppConfig) -> Result<App, AppError> {
         Ok(App {
             store,
             clock,
@@ -224,6 +244,8 @@ impl App {
             texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
             password_checks: Default::default(),
             erase_pending: Default::default(),
+            group_commit: Default::default(),
+            read_allowances: Default::default(),
         })
     }
 
@@ -238,20 +260,7 @@ impl App {
         config.check().map_err(AppError::Internal)?;
         let store = Store::connect(options).await.map_err(AppError::from)?;
         let applied = store.migrate().await.map_err(AppError::from)?;
-        Ok((
-            App {
-                store,
-                clock,
-                config: Arc::new(config),
-                audit_key: Arc::new(audit_key),
-                root_cache: Default::default(),
-                policy: Arc::new(sila_policy::Engine::load().map_err(AppError::Internal)?),
-                texts: Arc::new(std::sync::RwLock::new(Arc::new(monitor::LogSender))),
-                password_checks: Default::default(),
-                erase_pending: Default::default(),
-            },
-            applied,
-        ))
+        Ok((App::assemble(store, audit_key, clock, config)?, applied))
     }
 
     /// The audit key's public half and id (published so that tree heads can be checked).

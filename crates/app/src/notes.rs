@@ -74,7 +74,7 @@ impl App {
 
     /// The notes of a case the actor may read, oldest first.
     pub async fn notes(&self, actor: &Actor, case_id: CaseId) -> Result<Vec<Note>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "note.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "note.list").await?;
         audit.subject(SubjectKind::Case, case_id);
         let result = async {
             let case = self.visible_case(&mut tx, &mut audit, actor, case_id, Action::ReadCase).await?;
@@ -89,6 +89,6 @@ impl App {
             Ok(readable)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 }

@@ -19,7 +19,7 @@ use sila_store::Tx;
 
 use crate::access::Action;
 use crate::referrals::ReferralInput;
-use crate::{Actor, App, AppError, RequestContext};
+use crate::{Actor, App, AppError};
 
 /// What a referral would carry, before it is sent: the packet exactly as it would leave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl App {
     /// be (protocol, consent, persons) and audited as a read of each person it shows:
     /// the page shows it before the officer sends.
     pub async fn preview_referral(&self, actor: &Actor, input: &ReferralInput) -> Result<ReferralPreview, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "referral.preview").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "referral.preview").await?;
         let result = async {
             let asked = Asked::parse(input)?;
             audit.subject(SubjectKind::Case, asked.case_id);
@@ -73,7 +73,7 @@ impl App {
             Ok(ReferralPreview { packet: plan.packet, carried: plan.carried, priority: plan.priority })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Checks the rules and packs what would travel: the protocol in force covers the

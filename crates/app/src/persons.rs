@@ -281,7 +281,7 @@ impl App {
 
     /// One person, as far as the actor may see them.
     pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<PersonView, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "person.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "person.read").await?;
         audit.subject(SubjectKind::Person, id);
         let result = async {
             let Standing { person, scope, classes, reach } =
@@ -306,7 +306,7 @@ impl App {
             }
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Opens a person's record outside the actor's work for half an hour, for the purpose
@@ -345,7 +345,7 @@ impl App {
     /// Finds persons the agency can identify, by name (in either script), QID or date of
     /// birth, best first, each with the reasons for its score (`sila_domain::matching`).
     pub async fn search_persons(&self, actor: &Actor, query: &PersonQuery) -> Result<Vec<PersonMatch>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "person.search").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "person.search").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::SearchPersons, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -378,7 +378,7 @@ impl App {
             Ok(matches)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Candidates by name from the index, by QID and (without a name) by date of birth

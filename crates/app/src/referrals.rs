@@ -198,7 +198,7 @@ impl App {
 
     /// One referral, as the actor's side may see it.
     pub async fn referral(&self, actor: &Actor, id: ReferralId) -> Result<ReferralView, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "referral.read").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "referral.read").await?;
         audit.subject(SubjectKind::Referral, id);
         let result = async {
             let referral = tx.referral(id).await?.ok_or(AppError::NotFound)?;
@@ -216,7 +216,7 @@ impl App {
             Ok(ReferralView::new(referral, side))
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// A page of incoming (to the actor's desks) or outgoing (from cases the actor may
@@ -229,7 +229,7 @@ impl App {
         cursor: Option<Cursor>,
         limit: Option<i64>,
     ) -> Result<Page<ReferralView>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "referral.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "referral.list").await?;
         let result = async {
             if self.authorize(&mut audit, actor, Action::ListReferrals, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
@@ -297,7 +297,7 @@ impl App {
             Ok(Page { items, next_cursor: page.next_cursor })
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Moves a referral one step along its lifecycle.

@@ -520,10 +520,13 @@ async fn serve(app: App, config: &Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    tracing::info!(address = %config.listen, "serving");
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let open_files = sila_web::server::raise_open_file_limit();
+    let limits = sila_web::server::ServerLimits {
+        header_timeout: std::time::Duration::from_secs(config.header_seconds),
+        max_connections: sila_web::server::connection_cap(config.max_http_connections, open_files),
+    };
+    tracing::info!(address = %config.listen, connections = limits.max_connections, "serving");
+    sila_web::server::serve(listener, router, limits, shutdown()).await?;
     sequencer.abort();
     monitor.abort();
     warming.abort();

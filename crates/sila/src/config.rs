@@ -29,8 +29,18 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// Hours after sign-in when a session ends regardless.
     pub session_absolute_hours: i64,
-    /// Database pool size.
+    /// Database connections for requests (PostgreSQL: the pool; SQLite: the readers,
+    /// beside two for the one writer). Each server also keeps one for its name index.
     pub max_connections: u32,
+    /// HTTP connections open at once (lowered to fit under the open-file limit).
+    pub max_http_connections: usize,
+    /// Seconds for a request's head to arrive, from the connection's opening or the
+    /// previous answer: also how long an idle keep-alive connection stays open.
+    pub header_seconds: u64,
+    /// Audited reads per second one account may make, on average.
+    pub reads_per_second: u32,
+    /// Audited reads one account may make at once before that rate applies.
+    pub read_burst: u32,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// A TOML file defining the risk checklist in use; the built-in checklist when
@@ -108,7 +118,11 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
-            max_connections: 8,
+            max_connections: 16,
+            max_http_connections: 4096,
+            header_seconds: 10,
+            reads_per_second: 20,
+            read_burst: 200,
             log_format: "text".into(),
             risk_instrument: None,
             keys_dir: "sila-keys".into(),
@@ -171,6 +185,12 @@ impl Config {
         if self.max_connections == 0 {
             bail!("max_connections must be at least 1");
         }
+        if self.max_http_connections == 0 || self.header_seconds == 0 {
+            bail!("max_http_connections and header_seconds must be at least 1");
+        }
+        if self.reads_per_second == 0 || self.read_burst == 0 {
+            bail!("reads_per_second and read_burst must be at least 1");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format is text or json");
         }
@@ -228,6 +248,8 @@ impl Config {
             witness: sila_app::ledger::Witness { file: self.witness_file(), syslog: self.witness_syslog.clone() },
             idempotency_retention: jiff_minutes(self.idempotency_hours * 60),
             visit_day_tolerance: jiff_minutes(self.visit_day_tolerance_minutes),
+            reads_per_second: self.reads_per_second,
+            read_burst: self.read_burst,
             ..sila_app::AppConfig::default()
         };
         if let Some(path) = &self.risk_instrument {

@@ -25,7 +25,11 @@ pub enum Dialect {
 pub struct StoreOptions {
     /// `sqlite://path?mode=rwc` or `postgres://…`.
     pub url: String,
-    /// Pool size.
+    /// Connections for requests: on PostgreSQL the one pool every transaction uses; on
+    /// SQLite the readers (WAL lets them read while one writer writes), beside a pool of
+    /// [`WRITE_CONNECTIONS`] for the writer. Each server also keeps one connection of its
+    /// own for its name index (`search_index.rs`), so a server uses at most
+    /// `max_connections + 1` on PostgreSQL.
     pub max_connections: u32,
     /// How long a request waits for a connection of a saturated pool before it is
     /// answered "unavailable, retry" (never an internal error).
@@ -41,7 +45,7 @@ impl StoreOptions {
     pub fn new(url: impl Into<String>, keys: MasterKeys) -> StoreOptions {
         StoreOptions {
             url: url.into(),
-            max_connections: 8,
+            max_connections: 16,
             acquire_timeout: Duration::from_secs(10),
             schema: None,
             keys,
@@ -49,10 +53,24 @@ impl StoreOptions {
     }
 }
 
-/// The database: a connection pool and its dialect.
+/// SQLite writers, one at a time behind the in-process write lock: the one writing, and
+/// a spare for migrations, checkpoints and probes.
+pub const WRITE_CONNECTIONS: u32 = 2;
+
+/// The database: its connection pools and its dialect.
+///
+/// No request holds more than one connection: a use case runs in one [`Tx`], and the
+/// person name index is brought up to date on a connection of its own
+/// (`index_pool`), never on a second one borrowed by the request.
 #[derive(Clone)]
 pub struct Store {
+    /// Writes (and, on PostgreSQL, reads too).
     pool: AnyPool,
+    /// SQLite only: read-only connections for [`Store::read`]; on PostgreSQL the same
+    /// pool as `pool`.
+    readers: AnyPool,
+    /// One connection for the name index's catch-up and build.
+    pub(crate) index_pool: AnyPool,
     dialect: Dialect,
     /// SQLite allows one writer at a time. Serialising writers here, rather than
     /// letting them collide in SQLite, turns lock contention into a fair queue and
@@ -79,45 +97,25 @@ impl Store {
         if dialect == Dialect::Sqlite {
             create_private_file(&options.url)?;
         }
-        let schema = options.schema.clone();
-        if let Some(name) = &schema
+        if let Some(name) = &options.schema
             && !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
         {
             return Err(StoreError::Database(sqlx::Error::Configuration("invalid schema name".into())));
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
-            .after_connect(move |connection, _meta| {
-                let schema = schema.clone();
-                Box::pin(async move {
-                    match dialect {
-                        Dialect::Sqlite => {
-                            // WAL lets readers work while one writer writes; it is a
-                            // property of the file, so setting it on every connection
-                            // is a cheap no-op after the first.
-                            connection.execute("PRAGMA journal_mode = WAL").await?;
-                            connection.execute("PRAGMA foreign_keys = ON").await?;
-                            connection.execute("PRAGMA busy_timeout = 10000").await?;
-                            // Deleted and overwritten content is zeroed in the file, so
-                            // a shredded data key does not linger in a free page.
-                            connection.execute("PRAGMA secure_delete = ON").await?;
-                        }
-                        Dialect::Postgres => {
-                            if let Some(schema) = schema {
-                                let statement = format!("SET search_path TO {schema}");
-                                connection.execute(sqlx::AssertSqlSafe(statement)).await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&options.url)
-            .await?;
+        let pool = match dialect {
+            Dialect::Sqlite => open_pool(options, dialect, WRITE_CONNECTIONS, false).await?,
+            Dialect::Postgres => open_pool(options, dialect, options.max_connections, false).await?,
+        };
+        let readers = match dialect {
+            Dialect::Sqlite => open_pool(options, dialect, options.max_connections, true).await?,
+            Dialect::Postgres => pool.clone(),
+        };
+        let index_pool = open_pool(options, dialect, 1, true).await?;
         let write_lock = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Store {
             pool,
+            readers,
+            index_pool,
             dialect,
             write_lock,
             keys: Arc::new(options.keys.clone()),
@@ -143,10 +141,20 @@ impl Store {
         Ok(Tx { transaction, dialect: self.dialect, keys: self.keys.clone(), data_keys: HashMap::new(), _guard: guard })
     }
 
-    /// Begins a transaction that only reads (no in-process write lock on SQLite: WAL
-    /// readers do not block the writer).
+    /// Begins a transaction that only reads: on SQLite a connection of the readers'
+    /// pool (no write lock: WAL readers do not block the writer, nor it them), on
+    /// PostgreSQL `BEGIN READ ONLY`. Either way a write attempted in it fails loudly.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        let transaction = self.pool.begin().await?;
+        let transaction = match self.dialect {
+            Dialect::Sqlite => self.readers.begin().await?,
+            Dialect::Postgres => self.readers.begin_with("BEGIN READ ONLY").await?,
+        };
+        Ok(Tx { transaction, dialect: self.dialect, keys: self.keys.clone(), data_keys: HashMap::new(), _guard: None })
+    }
+
+    /// A reading transaction on the name index's own connection.
+    pub(crate) async fn index_read(&self) -> Result<Tx, StoreError> {
+        let transaction = self.index_pool.begin().await?;
         Ok(Tx { transaction, dialect: self.dialect, keys: self.keys.clone(), data_keys: HashMap::new(), _guard: None })
     }
 
@@ -187,11 +195,13 @@ impl Store {
 
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        sqlx::query("SELECT 1").execute(&self.readers).await.is_ok()
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
+        self.index_pool.close().await;
+        self.readers.close().await;
         self.pool.close().await;
     }
 
@@ -219,6 +229,51 @@ impl Store {
         pool.close().await;
         Ok(())
     }
+}
+
+/// Opens a pool of `size` connections; `read_only` ones (SQLite) refuse every write
+/// (`PRAGMA query_only`), so a use case that reads cannot change anything by mistake.
+async fn open_pool(
+    options: &StoreOptions,
+    dialect: Dialect,
+    size: u32,
+    read_only: bool,
+) -> Result<AnyPool, StoreError> {
+    let schema = options.schema.clone();
+    let pool = AnyPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(options.acquire_timeout)
+        .after_connect(move |connection, _meta| {
+            let schema = schema.clone();
+            Box::pin(async move {
+                match dialect {
+                    Dialect::Sqlite => {
+                        // WAL lets readers work while one writer writes; it is a
+                        // property of the file, so setting it on every connection
+                        // is a cheap no-op after the first.
+                        connection.execute("PRAGMA journal_mode = WAL").await?;
+                        connection.execute("PRAGMA foreign_keys = ON").await?;
+                        connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Deleted and overwritten content is zeroed in the file, so
+                        // a shredded data key does not linger in a free page.
+                        connection.execute("PRAGMA secure_delete = ON").await?;
+                        if read_only {
+                            connection.execute("PRAGMA query_only = ON").await?;
+                        }
+                    }
+                    Dialect::Postgres => {
+                        if let Some(schema) = schema {
+                            let statement = format!("SET search_path TO {schema}");
+                            connection.execute(sqlx::AssertSqlSafe(statement)).await?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .connect(&options.url)
+        .await?;
+    Ok(pool)
 }
 
 /// Creates a missing SQLite database file readable and writable by the server's user

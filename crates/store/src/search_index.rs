@@ -18,11 +18,19 @@
 //! transaction-scoped advisory lock before appending, so that sequence order is commit
 //! order and no change can commit behind one already read.
 //!
+//! **On a connection of its own.** The catch-up runs as a pass on the index's own
+//! connection (`Store::index_pool`), never on a second connection borrowed by the
+//! searching request: a request that holds one connection and waits for another is how
+//! a busy pool deadlocks. Passes run one at a time; a search waits for the first pass
+//! that *began* after the search did (so it sees everything committed before it), and
+//! many searches arriving together are served by the same pass.
+//!
 //! **Only what the searcher's agency may see.** The index knows each person's
 //! registering agency and the agencies a referral gave their identity to, and passes
 //! over everyone else before the result limit is applied.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sila_arabic::{Comparison, Name, NameIndex, SearchOptions};
@@ -150,6 +158,10 @@ pub(crate) struct PersonIndex {
     loaded: RwLock<Option<Loaded>>,
     /// Serialises building and catching up; searches only read.
     updating: tokio::sync::Mutex<()>,
+    /// Catch-up passes begun, numbered from 1 (taken under `updating`).
+    begun: AtomicU64,
+    /// The last pass that finished without error.
+    finished: AtomicU64,
 }
 
 impl std::fmt::Debug for PersonIndex {
@@ -253,6 +265,11 @@ impl Store {
     /// that the first search does not wait). `progress` hears (done, total) persons.
     pub async fn warm_person_index(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<(), StoreError> {
         let _updating = self.person_index.updating.lock().await;
+        self.warm_locked(progress).await
+    }
+
+    /// Builds the index if it is not built; the caller holds `updating`.
+    async fn warm_locked(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<(), StoreError> {
         if self.person_index.loaded.read().map(|loaded| loaded.is_some()).unwrap_or(false) {
             return Ok(());
         }
@@ -276,7 +293,7 @@ impl Store {
     }
 
     async fn build_person_index(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> Result<Loaded, StoreError> {
-        let mut tx = self.read().await?;
+        let mut tx = self.index_read().await?;
         // Changes after this point are applied on top by the next catch-up: a person
         // read twice is simply indexed again.
         let seen = tx.last_person_change().await?;
@@ -327,16 +344,35 @@ impl Store {
         builder.join().map_err(|_| StoreError::IndexPoisoned)
     }
 
-    /// Applies the changes other transactions committed since the last search.
+    /// Brings the index up to every change committed before this call: waits for a
+    /// catch-up pass that begins after it. The pass runs as a task of its own, so a
+    /// request given up half-way (its client gone) never leaves a pass half done.
     async fn catch_up_person_index(&self) -> Result<(), StoreError> {
-        let updating = self.person_index.updating.lock().await;
+        let needed = self.person_index.begun.load(Ordering::SeqCst) + 1;
+        let store = self.clone();
+        tokio::spawn(async move { store.catch_up_pass(needed).await }).await.map_err(|_| StoreError::IndexPoisoned)?
+    }
+
+    /// Runs pass `needed` unless one numbered at least that has finished meanwhile.
+    async fn catch_up_pass(&self, needed: u64) -> Result<(), StoreError> {
+        let _updating = self.person_index.updating.lock().await;
+        if self.person_index.finished.load(Ordering::SeqCst) >= needed {
+            return Ok(());
+        }
+        let pass = self.person_index.begun.fetch_add(1, Ordering::SeqCst) + 1;
+        self.apply_person_changes().await?;
+        self.person_index.finished.store(pass, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Applies the changes committed since the last pass; the caller holds `updating`.
+    async fn apply_person_changes(&self) -> Result<(), StoreError> {
         let seen =
             self.person_index.loaded.read().map_err(|_| StoreError::IndexPoisoned)?.as_ref().map(|loaded| loaded.seen);
         let Some(seen) = seen else {
-            drop(updating);
-            return self.warm_person_index(&mut |_, _| {}).await;
+            return self.warm_locked(&mut |_, _| {}).await;
         };
-        let mut tx = self.read().await?;
+        let mut tx = self.index_read().await?;
         let rows = sqlx::query("SELECT seq, person_id FROM person_changes WHERE seq > $1 ORDER BY seq")
             .bind(seen)
             .fetch_all(&mut *tx.transaction)

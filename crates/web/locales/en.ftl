@@ -64,6 +64,7 @@ error-consent_missing = No valid consent covers sending: { $classes }.
 error-centre_first = This case is in a "centre first" category: it goes to an authority only after the centre records an outcome, or with a bypass recorded by a police supervisor.
 error-idempotency_key_reused = The same idempotency key was used for a different request.
 error-unavailable = The service is temporarily unavailable.
+error-too_many_requests = Too many requests from this account in a short time. Wait a moment and try again.
 error-internal = Something unexpected went wrong. It was logged; you may try again.
 error-payload_too_large = The request is too large.
 error-request_timeout = The request took too long and was stopped; nothing of it was kept. Try again.

@@ -57,7 +57,7 @@ impl From<AppError> for ApiError {
             | AppError::EnrolmentRequired
             | AppError::TokenScope
             | AppError::CrossSite => StatusCode::FORBIDDEN,
-            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } | AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::Hidden => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Rule(_) | AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
@@ -76,7 +76,9 @@ impl From<AppError> for ApiError {
             _ => Vec::new(),
         };
         let retry_after = match &error {
-            AppError::TooManyAttempts { retry_after_seconds } => Some((*retry_after_seconds).max(1)),
+            AppError::TooManyAttempts { retry_after_seconds } | AppError::TooManyRequests { retry_after_seconds } => {
+                Some((*retry_after_seconds).max(1))
+            }
             // Saturated: a retry in a moment will likely find a connection.
             AppError::Unavailable => Some(1),
             _ => None,

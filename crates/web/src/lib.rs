@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod idempotency;
 mod pages;
 pub mod security;
+pub mod server;
 pub mod session;
 
 use std::sync::Arc;

@@ -317,13 +317,13 @@ impl App {
 
     /// The account requests of the administrator's agency: waiting ones first.
     pub async fn account_requests(&self, actor: &Actor) -> Result<Vec<AccountRequest>, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "account_request.list").await?;
+        let (mut tx, mut audit) = self.begin_read(actor, "account_request.list").await?;
         let result = async {
             self.administrator(&mut audit, actor)?;
             Ok(tx.account_requests(actor.agency.id).await?)
         }
         .await;
-        self.finish(tx, audit, &RequestContext::default(), result).await
+        self.finish_read(tx, audit, result).await
     }
 
     /// Approves or rejects a request, as a *second* administrator: neither the one who
