@@ -96,6 +96,18 @@ impl GroupCommit {
         }
     }
 
+    /// Takes the committer's place (tests only: nothing commits until it is dropped).
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.committing.lock().await
+    }
+
+    /// Entries waiting for a batch.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
     /// Batches committed and the entries they carried, since start.
     pub(crate) fn figures(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;

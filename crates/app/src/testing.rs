@@ -553,4 +553,15 @@ impl App {
     pub async fn hold_a_connection(&self) -> sila_store::Tx {
         self.store.read().await.expect("a connection")
     }
+
+    /// Keeps the audit log's group committer from committing until the answer is
+    /// dropped: a test sees reads queue their entries meanwhile.
+    pub async fn hold_audit_commits(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.group_commit.hold().await
+    }
+
+    /// Audit entries of reads waiting for their group commit.
+    pub fn audit_entries_waiting(&self) -> usize {
+        self.group_commit.waiting()
+    }
 }

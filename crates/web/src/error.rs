@@ -238,6 +238,18 @@ mod tests {
     }
 
     #[test]
+    fn an_account_reading_too_fast_is_told_when_to_retry_in_both_languages() {
+        let error = sila_app::AppError::TooManyRequests { retry_after_seconds: 3 };
+        let response = ApiError::from(error.clone()).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).map(|value| value.as_bytes()), Some(&b"3"[..]));
+        let catalogs = Catalogs::load().unwrap();
+        let key = format!("error-{}", error.code());
+        assert!(catalogs.message(Lang::En, &key, &[]).is_some_and(|text| text.contains("Wait a moment")));
+        assert!(catalogs.message(Lang::Ar, &key, &[]).is_some_and(|text| text.contains("انتظر")));
+    }
+
+    #[test]
     fn a_saturated_server_says_retry_never_internal_error() {
         let response = ApiError::from(sila_app::AppError::Unavailable).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -144,3 +144,16 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     // An error means the sender is gone, which happens only after it said "stop".
     let _ = stop.wait_for(|stop| *stop).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::connection_cap;
+
+    #[test]
+    fn the_connection_cap_stays_under_the_open_file_limit() {
+        assert_eq!(connection_cap(4096, Some(1024)), 768, "descriptors are kept back for the database and files");
+        assert_eq!(connection_cap(4096, Some(1_048_576)), 4096, "the cap asked for, when there is room");
+        assert_eq!(connection_cap(4096, Some(100)), 1, "at least one connection");
+        assert_eq!(connection_cap(4096, None), 4096);
+    }
+}

@@ -15,4 +15,5 @@ mod matching;
 mod records;
 mod rules;
 mod security;
+mod server;
 mod walk;
