@@ -2,89 +2,12 @@
 //! printed login signs in over real HTTP, `sila user add` adds a user who can sign in, and
 //! `sila match eval` scores the name matcher on a labelled file.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
-fn sila() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sila"))
-}
+mod support;
 
-/// `sila` with its keys in `dir` (the demo creates them there; later commands read them).
-fn sila_in(dir: &std::path::Path) -> Command {
-    let mut command = sila();
-    command.env("SILA_KEYS_DIR", dir.join("keys"));
-    command
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// One HTTP/1.1 exchange over a fresh connection: (status, headers, body).
-fn http(port: u16, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    if let Some(cookie) = cookie {
-        request.push_str(&format!("Cookie: {cookie}\r\n"));
-    }
-    if let Some(body) = body {
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    if let Some(body) = body {
-        request.push_str(body);
-    }
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    (status, head.to_string(), body.to_string())
-}
-
-fn wait_until_ready(port: u16) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && http(port, "GET", "/readyz", None, None).0 == 200 {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the server did not become ready");
-}
-
-/// The code of the current step, or of a later one (a code is accepted once, and one
-/// step of clock drift ahead is allowed: a second sign-in within 30 seconds uses it).
-fn totp(secret: &str, steps_ahead: i64) -> String {
-    let secret = sila_app::auth::totp::from_base32(secret).expect("a base32 secret");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    sila_app::auth::totp::code_at(&secret, i64::try_from(now).unwrap() + 30 * steps_ahead)
-}
-
-fn sign_in(port: u16, username: &str, password: &str, secret: Option<&str>) -> String {
-    sign_in_ahead(port, username, password, secret, 0)
-}
-
-fn sign_in_ahead(port: u16, username: &str, password: &str, secret: Option<&str>, steps_ahead: i64) -> String {
-    let code = secret.map(|secret| totp(secret, steps_ahead)).unwrap_or_default();
-    let body = format!("{{\"username\":\"{username}\",\"password\":\"{password}\",\"totp\":\"{code}\"}}");
-    let (status, head, answer) = http(port, "POST", "/api/v1/session", None, Some(&body));
-    assert_eq!(status, 201, "{username}: {answer}");
-    let line = head.lines().find(|line| line.to_ascii_lowercase().starts_with("set-cookie:")).expect("a cookie");
-    line.split_once(':').unwrap().1.trim().split(';').next().unwrap().to_string()
-}
+use support::{Server, free_port, http, sign_in, sign_in_ahead, sila, sila_in, totp, wait_until_ready};
 
 #[test]
 fn the_demo_prints_logins_that_sign_in_and_user_add_works() {
