@@ -114,6 +114,49 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A woman registered by the police officer, on a domestic-violence case, with her
+    /// consent to share her identity with Aman, referred to Aman's desk.
+    pub async fn referred_woman(&self) -> sila_domain::referral::Referral {
+        use sila_domain::consent::ConsentInput;
+        use sila_domain::person::PersonInput;
+        let context = crate::RequestContext::default();
+        let officer = self.world.actor("cp.officer");
+        let woman = PersonInput {
+            first_name_ar: Some("مها".into()),
+            family_name_ar: Some("النعيمي".into()),
+            sex: Some("female".into()),
+            ..PersonInput::default()
+        };
+        let woman = self.app.register_person(officer, &woman, &context).await.expect("registered").person.person;
+        let category = crate::cases::CaseInput { category: Some("domestic_violence".into()), ..Default::default() };
+        let case = self.app.open_case(officer, &category, &context).await.expect("opened");
+        self.app.add_case_person(officer, case.id, &woman.id.to_string(), "survivor", &context).await.expect("added");
+        let consent = ConsentInput {
+            basis: Some("consent".into()),
+            method: Some("signed_form".into()),
+            purpose: Some("حماية".into()),
+            data_classes: vec!["identity".into()],
+            expires_on: Some("2027-01-01".into()),
+            ..ConsentInput::default()
+        };
+        let aman = self.world.agency("AMAN").id.to_string();
+        self.app
+            .record_consent(officer, case.id, &woman.id.to_string(), &aman, &consent, &context)
+            .await
+            .expect("consent");
+        let input = crate::referrals::ReferralInput {
+            case_id: case.id.to_string(),
+            to_office_id: self.world.office("AMAN.DESK").id.to_string(),
+            reason: "حماية".into(),
+            priority: None,
+            data_classes: vec!["identity".into()],
+            persons: None,
+        };
+        self.app.refer_case(officer, &input, &context).await.expect("referred").referral
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         match &self.cleanup {

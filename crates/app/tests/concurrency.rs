@@ -1,16 +1,16 @@
 //! Concurrent writers: on both databases, parallel case openings get distinct
 //! consecutive references, and two desk members deciding the same referral at once
-//! end with exactly one decision — the other is told the referral changed.
+//! end with exactly one decision — the other is told the referral changed. Three
+//! servers' monitors (each with its own connections, sharing only the database) raise
+//! each deadline alert once and send each notification once.
 
 use std::collections::BTreeSet;
 
 use sila_app::both_databases;
 use sila_app::cases::CaseInput;
-use sila_app::referrals::{ReferralInput, TransitionInput};
+use sila_app::referrals::TransitionInput;
 use sila_app::testing::TestApp;
-use sila_app::{App, AppConfig, AppError, Conflict, RequestContext};
-use sila_domain::consent::ConsentInput;
-use sila_domain::person::PersonInput;
+use sila_app::{App, AppConfig, AppError, Conflict, RequestContext, SignedDuration};
 
 both_databases!(parallel_case_openings_get_distinct_references, |test: TestApp| async move {
     let officer = test.world.actor("cp.officer").clone();
@@ -33,57 +33,7 @@ both_databases!(parallel_case_openings_get_distinct_references, |test: TestApp| 
 });
 
 both_databases!(two_decisions_at_once_end_with_one, |test: TestApp| async move {
-    let context = RequestContext::default();
-    let officer = test.world.actor("cp.officer");
-    let woman = test
-        .app
-        .register_person(
-            officer,
-            &PersonInput {
-                first_name_ar: Some("مها".into()),
-                family_name_ar: Some("النعيمي".into()),
-                sex: Some("female".into()),
-                ..PersonInput::default()
-            },
-            &context,
-        )
-        .await
-        .unwrap()
-        .person
-        .person;
-    let case = test
-        .app
-        .open_case(officer, &CaseInput { category: Some("domestic_violence".into()), ..CaseInput::default() }, &context)
-        .await
-        .unwrap();
-    test.app.add_case_person(officer, case.id, &woman.id.to_string(), "survivor", &context).await.unwrap();
-    let consent = ConsentInput {
-        basis: Some("consent".into()),
-        method: Some("signed_form".into()),
-        purpose: Some("حماية".into()),
-        data_classes: vec!["identity".into()],
-        expires_on: Some("2027-01-01".into()),
-        ..ConsentInput::default()
-    };
-    let aman = test.world.agency("AMAN").id.to_string();
-    test.app.record_consent(officer, case.id, &woman.id.to_string(), &aman, &consent, &context).await.unwrap();
-    let referral = test
-        .app
-        .refer_case(
-            officer,
-            &ReferralInput {
-                case_id: case.id.to_string(),
-                to_office_id: test.world.office("AMAN.DESK").id.to_string(),
-                reason: "حماية".into(),
-                priority: None,
-                data_classes: vec!["identity".into()],
-                persons: None,
-            },
-            &context,
-        )
-        .await
-        .unwrap()
-        .referral;
+    let referral = test.referred_woman().await;
     let decide = |username: &str, to: &str| {
         let app = test.app.clone();
         let actor = test.world.actor(username).clone();
@@ -126,4 +76,71 @@ both_databases!(a_saturated_pool_answers_unavailable_not_an_internal_error, |tes
     assert!(matches!(answer, Err(AppError::Unavailable)), "a saturated pool is unavailable, not broken: {answer:?}");
     drop(held);
     assert!(app.list_cases(officer, &Default::default()).await.is_ok(), "and answers once a connection is free");
+});
+
+/// A notification sender that keeps what it was asked to send.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<(sila_domain::ids::UserId, String)>>);
+
+impl sila_app::monitor::Sender for Recording {
+    fn channel(&self) -> &'static str {
+        "recording"
+    }
+    fn send(&self, user: sila_domain::ids::UserId, text: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push((user, text.to_string()));
+        Ok(())
+    }
+    fn send_text(&self, _phone: &str, _text: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+both_databases!(three_servers_raise_each_alert_once_and_send_each_notification_once, |test: TestApp| async move {
+    let referral = test.referred_woman().await;
+    let open =
+        async || App::open(&test.options, test.audit_key.clone(), test.clock.clone(), AppConfig::default()).await;
+    let servers = [test.app.clone(), open().await.unwrap(), open().await.unwrap()];
+    // Near the deadline to receive, then past it: all three monitors run at once.
+    let due = referral.due[&sila_domain::referral::Step::Receive];
+    let now = sila_app::Clock::now(test.clock.as_ref());
+    let near = due.duration_since(now) - SignedDuration::from_mins(10);
+    for step in [near, SignedDuration::from_mins(11)] {
+        test.clock.advance(step);
+        let (a, b, c) = tokio::join!(
+            servers[0].monitor_deadlines(),
+            servers[1].monitor_deadlines(),
+            servers[2].monitor_deadlines()
+        );
+        assert!(a.unwrap() + b.unwrap() + c.unwrap() >= 2);
+    }
+    let desk = test.world.actor("aman.desk");
+    let mut kinds: Vec<String> = test
+        .app
+        .alerts(desk)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|alert| alert.subject_id.as_deref() == Some(referral.id.to_string().as_str()))
+        .map(|alert| alert.kind)
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["deadline.due_soon", "deadline.overdue", "referral.new"], "each alert once");
+    // The three deliver at once: every notification goes out once, whoever sends it.
+    let senders = [Recording::default(), Recording::default(), Recording::default()];
+    let (a, b, c) = tokio::join!(
+        servers[0].deliver_notifications(&senders[0], "server-a"),
+        servers[1].deliver_notifications(&senders[1], "server-b"),
+        servers[2].deliver_notifications(&senders[2], "server-c"),
+    );
+    let sent = a.unwrap() + b.unwrap() + c.unwrap();
+    let delivered: usize = senders.iter().map(|sender| sender.0.lock().unwrap().len()).sum();
+    assert!(sent >= 5, "{sent}");
+    assert_eq!(delivered, sent, "each notification sent once");
+    let again: usize = [
+        servers[0].deliver_notifications(&senders[0], "server-a").await.unwrap(),
+        servers[1].deliver_notifications(&senders[1], "server-b").await.unwrap(),
+    ]
+    .iter()
+    .sum();
+    assert_eq!(again, 0, "nothing is sent twice");
 });
