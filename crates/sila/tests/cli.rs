@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
+#[path = "support/process.rs"]
 mod support;
 
 use support::{Server, free_port, http, sign_in, sign_in_ahead, sila, sila_in, totp, wait_until_ready};

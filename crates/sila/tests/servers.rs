@@ -4,6 +4,7 @@
 //! on another, a server killed mid-load loses no write it acknowledged while the others
 //! keep answering, and the audit log verifies afterwards.
 
+#[path = "support/process.rs"]
 mod support;
 
 use std::process::Stdio;
