@@ -248,20 +248,37 @@ impl App {
         input: &PersonInput,
         context: &RequestContext,
     ) -> Result<Registration, AppError> {
-        let (mut tx, mut audit) = self.begin(Some(actor), "person.create").await?;
-        let result = async {
+        let mut audit = crate::audit::Audit::new(Some(actor), "person.create");
+        let now = self.now();
+        // The possible duplicates are looked for in a reading transaction before the
+        // write begins: weighing them reads many records, which must not hold the one
+        // writer (SQLite's, or PostgreSQL's locks) while it happens.
+        let prepared = async {
             if self.authorize(&mut audit, actor, Action::CreatePerson, Resource::Nothing) != Decision::Allow {
                 return Err(AppError::Forbidden);
             }
-            let now = self.now();
             let details = PersonDetails::validate(input, local_date(now)).map_err(AppError::Invalid)?;
+            let mut reading = self.store.read().await?;
+            let possible = self.possible_matches(&mut reading, &mut audit, actor, &details).await?;
+            reading.commit().await?;
+            Ok((details, possible))
+        }
+        .await;
+        let (details, possible) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                self.audit_failure(&audit, &error).await;
+                return Err(error);
+            }
+        };
+        let mut tx = self.store.write().await?;
+        let result = async {
             if let Some(qid) = &details.qid {
                 let same = tx.search_persons(actor.agency.id, &[], Some(qid.as_str()), None, 1).await?;
                 if !same.is_empty() {
                     return Err(AppError::Conflict(Conflict::QidAlreadyRegistered));
                 }
             }
-            let possible = self.possible_matches(&mut tx, &mut audit, actor, &details).await?;
             let person = Person {
                 id: PersonId::from_uuid(new_uuid()),
                 registered_by_agency_id: actor.agency.id,

@@ -216,6 +216,13 @@ pub struct Engine {
     schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
+    /// The roles with their groups, the same for every decision.
+    roles: Vec<Entity>,
+    /// The actions with their groups, from the schema (added to each decision's entities
+    /// when the schema does not check them).
+    actions: Vec<Entity>,
+    /// Whether each decision's entities are checked against the schema.
+    check_entities: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -273,7 +280,31 @@ impl Engine {
             let errors: Vec<String> = validation.validation_errors().map(ToString::to_string).collect();
             return Err(format!("policies do not validate against the schema: {}", errors.join("; ")));
         }
-        Ok(Engine { schema, policies, authorizer: Authorizer::new() })
+        let mut roles: Vec<Entity> = Role::ALL
+            .iter()
+            .map(|role| {
+                let parents: HashSet<EntityUid> =
+                    if role.reads_case_content() { HashSet::from([role_uid("reads_content")]) } else { HashSet::new() };
+                Entity::new_no_attrs(role_uid(role.code()), parents)
+            })
+            .collect();
+        roles.push(Entity::new_no_attrs(role_uid("reads_content"), HashSet::new()));
+        let actions =
+            schema.action_entities().map_err(|error| format!("schema actions: {error}"))?.iter().cloned().collect();
+        Ok(Engine {
+            schema,
+            policies,
+            authorizer: Authorizer::new(),
+            roles,
+            actions,
+            check_entities: cfg!(debug_assertions),
+        })
+    }
+
+    /// The same engine, checking each decision's entities against the schema or not
+    /// (debug builds do, release builds do not: see `try_decide`).
+    pub fn checking_entities(self, check: bool) -> Engine {
+        Engine { check_entities: check, ..self }
     }
 
     /// The ids of every policy.
@@ -293,12 +324,7 @@ impl Engine {
         let mut entities = Vec::new();
         let user_uid = id_uid("User", principal.user.id);
         entities.push(self.user_entity(principal)?);
-        for role in Role::ALL {
-            let parents: HashSet<EntityUid> =
-                if role.reads_case_content() { HashSet::from([role_uid("reads_content")]) } else { HashSet::new() };
-            entities.push(Entity::new_no_attrs(role_uid(role.code()), parents));
-        }
-        entities.push(Entity::new_no_attrs(role_uid("reads_content"), HashSet::new()));
+        entities.extend(self.roles.iter().cloned());
         entities.push(agency_entity(principal.agency)?);
         let mut context: Vec<(String, RestrictedExpression)> = Vec::new();
         let resource = match target {
@@ -375,16 +401,31 @@ impl Engine {
                 id_uid("Referral", referral.id)
             }
         };
-        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|error| error.to_string())?;
+        // Debug builds — every test — check each decision's entities against the schema
+        // (their attributes' names and types), which costs more than the decision itself;
+        // release builds, whose entities come from the same code, add the schema's action
+        // entities and skip the check (`tests::checked_and_unchecked_entities_decide_alike`).
+        // The request is checked against the schema in both.
+        let entities = if self.check_entities {
+            Entities::from_entities(entities, Some(&self.schema))
+        } else {
+            entities.extend(self.actions.iter().cloned());
+            Entities::from_entities(entities, None)
+        }
+        .map_err(|error| error.to_string())?;
         let action = uid("Action", act.action_id());
         let context = Context::from_pairs(context).map_err(|error| error.to_string())?;
         let request =
             Request::new(user_uid, action, resource, context, Some(&self.schema)).map_err(|error| error.to_string())?;
         let response = self.authorizer.is_authorized(&request, &self.policies, &entities);
         let diagnostics = response.diagnostics();
+        // In name order: the engine reports them in no particular order, and the audit
+        // log records them.
+        let mut policies: Vec<String> = diagnostics.reason().map(ToString::to_string).collect();
+        policies.sort_unstable();
         Ok(Verdict {
             allowed: response.decision() == Decision::Allow,
-            policies: diagnostics.reason().map(ToString::to_string).collect(),
+            policies,
             errors: diagnostics.errors().map(ToString::to_string).collect(),
         })
     }
@@ -430,6 +471,112 @@ fn case_entity(case: &Case, persons: &[PersonId]) -> Result<Entity, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checked_and_unchecked_entities_decide_alike() {
+        use sila_domain::agency::{Agency, AgencyKind, User};
+        use sila_domain::case::{Case, CaseKind, CaseReference, CaseStatus};
+        use sila_domain::ids::{CaseId, OfficeId, UserId};
+        use uuid::Uuid;
+        let checked = Engine::load().unwrap().checking_entities(true);
+        let unchecked = Engine::load().unwrap().checking_entities(false);
+        let agency = |n: u128, code: &str, kind| Agency {
+            id: AgencyId::from_uuid(Uuid::from_u128(n)),
+            code: code.into(),
+            kind,
+            name_ar: String::new(),
+            name_en: String::new(),
+            case_prefix: code.into(),
+            default_case_kind: None,
+            authority_kind: None,
+        };
+        let police = agency(1, "CP", AgencyKind::Police);
+        let centre = agency(2, "AMAN", AgencyKind::Centre);
+        let office = OfficeId::from_uuid(Uuid::from_u128(3));
+        let case = Case {
+            id: CaseId::from_uuid(Uuid::from_u128(4)),
+            agency_id: police.id,
+            office_id: office,
+            kind: CaseKind::Police,
+            reference: CaseReference::new("CP", 2026, 1).unwrap(),
+            category: "domestic_violence".into(),
+            subcategory: None,
+            status: CaseStatus::Open,
+            narrative: None,
+            assigned_user_id: Some(UserId::from_uuid(Uuid::from_u128(5))),
+            assigned_team_id: None,
+            origin_referral_id: None,
+            outcome: None,
+            created_by: UserId::from_uuid(Uuid::from_u128(5)),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+            closed_at: None,
+            version: 1,
+        };
+        let persons = vec![PersonId::from_uuid(Uuid::from_u128(10))];
+        let classes: BTreeSet<DataClass> = [DataClass::Identity].into();
+        let acts = [
+            Act::CreatePerson,
+            Act::SearchPersons,
+            Act::ListCases,
+            Act::Administer,
+            Act::ReadAudit,
+            Act::ReadCase,
+            Act::WorkCase,
+            Act::ReferCase,
+            Act::AssignCase,
+            Act::BreakGlass,
+            Act::ReadPerson,
+            Act::ReadPersonContact,
+            Act::MergePersons,
+            Act::ApproveCase,
+            Act::ReadStatistics,
+        ];
+        let (conflicts, grants) = (BTreeSet::new(), BTreeSet::new());
+        let mut allowed = 0;
+        for (home, roles) in [(&police, Role::ALL), (&centre, Role::ALL)] {
+            for role in roles {
+                for user_number in [5u128, 6] {
+                    let user = User {
+                        id: UserId::from_uuid(Uuid::from_u128(user_number)),
+                        agency_id: home.id,
+                        username: "someone".into(),
+                        display_name: String::new(),
+                        roles: [role].into(),
+                        office_ids: vec![office],
+                        team_ids: vec![],
+                        language: "ar".into(),
+                        disabled: false,
+                    };
+                    let principal =
+                        Principal { user: &user, agency: home, conflicts: &conflicts, break_glass: &grants };
+                    for act in acts {
+                        for in_scope in [true, false] {
+                            let targets = [
+                                Target::OwnAgency,
+                                Target::Case(&case, &persons),
+                                Target::Person {
+                                    id: persons[0],
+                                    registered_by: police.id,
+                                    classes: &classes,
+                                    in_scope,
+                                    purpose_stated: !in_scope,
+                                },
+                            ];
+                            for target in targets {
+                                let (first, second) =
+                                    (checked.decide(principal, act, target), unchecked.decide(principal, act, target));
+                                assert_eq!(first.allowed, second.allowed, "{role:?} {act:?} {in_scope}");
+                                assert_eq!(first.policies, second.policies, "{role:?} {act:?}");
+                                allowed += usize::from(first.allowed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(allowed > 50, "the comparison covered allowed decisions too: {allowed}");
+    }
 
     #[test]
     fn the_policies_validate_against_the_schema() {
