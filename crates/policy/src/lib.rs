@@ -218,9 +218,9 @@ pub struct Engine {
     authorizer: Authorizer,
     /// The roles with their groups, the same for every decision.
     roles: Vec<Entity>,
-    /// The actions with their groups, from the schema (added to each decision's entities
-    /// when the schema does not check them).
-    actions: Vec<Entity>,
+    /// Each action's entity with those of the groups it is in, from the schema: what a
+    /// decision whose entities the schema does not check adds for its action.
+    actions: HashMap<EntityUid, Vec<Entity>>,
     /// Whether each decision's entities are checked against the schema.
     check_entities: bool,
 }
@@ -229,6 +229,35 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Engine")
     }
+}
+
+/// For each action of the schema, its entity and those of every group above it.
+fn action_lineages(schema: &Schema) -> Result<HashMap<EntityUid, Vec<Entity>>, String> {
+    let all: HashMap<EntityUid, Entity> = schema
+        .action_entities()
+        .map_err(|error| format!("schema actions: {error}"))?
+        .iter()
+        .map(|entity| (entity.uid(), entity.clone()))
+        .collect();
+    let mut lineages = HashMap::new();
+    for (action, entity) in &all {
+        let mut lineage = vec![entity.clone()];
+        let mut seen: HashSet<EntityUid> = HashSet::from([action.clone()]);
+        let mut index = 0;
+        while index < lineage.len() {
+            let (_, _, parents) = lineage[index].clone().into_inner();
+            for parent in parents {
+                if seen.insert(parent.clone())
+                    && let Some(group) = all.get(&parent)
+                {
+                    lineage.push(group.clone());
+                }
+            }
+            index += 1;
+        }
+        lineages.insert(action.clone(), lineage);
+    }
+    Ok(lineages)
 }
 
 /// Role groups: every working role is also in `reads_content`.
@@ -289,8 +318,7 @@ impl Engine {
             })
             .collect();
         roles.push(Entity::new_no_attrs(role_uid("reads_content"), HashSet::new()));
-        let actions =
-            schema.action_entities().map_err(|error| format!("schema actions: {error}"))?.iter().cloned().collect();
+        let actions = action_lineages(&schema)?;
         Ok(Engine {
             schema,
             policies,
@@ -409,7 +437,9 @@ impl Engine {
         let entities = if self.check_entities {
             Entities::from_entities(entities, Some(&self.schema))
         } else {
-            entities.extend(self.actions.iter().cloned());
+            if let Some(lineage) = self.actions.get(&uid("Action", act.action_id())) {
+                entities.extend(lineage.iter().cloned());
+            }
             Entities::from_entities(entities, None)
         }
         .map_err(|error| error.to_string())?;

@@ -39,6 +39,8 @@ struct Options {
     seconds: u64,
     postgres: Option<String>,
     slow: usize,
+    /// Extra lines for the servers' configuration file (`--set "max_connections = 4"`).
+    settings: Vec<String>,
 }
 
 fn options() -> Options {
@@ -49,6 +51,7 @@ fn options() -> Options {
         seconds: 10,
         postgres: None,
         slow: 2000,
+        settings: Vec::new(),
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -57,6 +60,7 @@ fn options() -> Options {
             "--seconds" => options.seconds = value().parse().expect("--seconds N"),
             "--postgres" => options.postgres = Some(value()),
             "--slow" => options.slow = value().parse().expect("--slow N"),
+            "--set" => options.settings.push(value()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -221,7 +225,12 @@ fn demo(options: &Options, dir: &Path, database: &str) -> (String, String, Strin
 
 fn serve(options: &Options, dir: &Path, database: &str, port: u16) -> Process {
     let config = dir.join("load.toml");
-    std::fs::write(&config, "reads_per_second = 1000000\nread_burst = 1000000\n").unwrap();
+    let mut text = String::from("reads_per_second = 1000000\nread_burst = 1000000\n");
+    for line in &options.settings {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&config, text).unwrap();
     Process(
         Command::new(&options.sila)
             .args(["serve", "--config", config.to_str().unwrap(), "--database", database])
@@ -380,10 +389,44 @@ async fn measure(options: Options) {
     });
     let bare_insert = run(&http, 50, seconds, None, bare_write).await;
     report("bare one-row INSERT transaction (SQLite)", 50, &bare_insert);
+    // Names as a registry sees them: many women share a first or a family name, few
+    // share both (the matcher weighs every near name, so a run of one name over and over
+    // would measure the worst case, not the desk's day).
     let create: Pick = Arc::new(move |turn| {
+        const FIRST: [(&str, &str); 8] = [
+            ("موزة", "Moza"),
+            ("مريم", "Maryam"),
+            ("نورة", "Noura"),
+            ("فاطمة", "Fatima"),
+            ("عائشة", "Aisha"),
+            ("هند", "Hind"),
+            ("شيخة", "Shaikha"),
+            ("لطيفة", "Latifa"),
+        ];
+        const FATHER: [(&str, &str); 8] = [
+            ("سعد", "Saad"),
+            ("ناصر", "Nasser"),
+            ("فهد", "Fahad"),
+            ("جاسم", "Jassim"),
+            ("خالد", "Khalid"),
+            ("حمد", "Hamad"),
+            ("علي", "Ali"),
+            ("راشد", "Rashid"),
+        ];
+        const FAMILY: [(&str, &str); 8] = [
+            ("المهندي", "Almohannadi"),
+            ("الكواري", "Alkuwari"),
+            ("النعيمي", "Alnuaimi"),
+            ("المري", "Almarri"),
+            ("السليطي", "Alsulaiti"),
+            ("العطية", "Alattiyah"),
+            ("الهاجري", "Alhajri"),
+            ("الدوسري", "Aldosari"),
+        ];
+        let (first, father, family) = (FIRST[turn % 8], FATHER[(turn / 8) % 8], FAMILY[(turn / 64) % 8]);
         let body = format!(
-            r#"{{"first_name_ar":"موزة","family_name_ar":"المهندي","name_latin":"Moza {} Almohannadi","sex":"female"}}"#,
-            ["Saad", "Nasser", "Fahad", "Jassim"][turn % 4]
+            r#"{{"first_name_ar":"{}","father_name_ar":"{}","family_name_ar":"{}","name_latin":"{} {} {}","sex":"female"}}"#,
+            first.0, father.0, family.0, first.1, father.1, family.1
         );
         ("POST", format!("http://127.0.0.1:{port}/api/v1/persons"), Some(body))
     });

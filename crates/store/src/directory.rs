@@ -263,27 +263,28 @@ impl Tx {
     async fn user_from(&mut self, row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
         let columns = Columns::new(row, "users");
         let id: UserId = columns.id("id")?;
-        let roles = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
-            .bind(id_text(id))
-            .fetch_all(&mut *self.transaction)
-            .await?
-            .iter()
-            .map(|row| Columns::new(row, "user_roles").code("role", Role::parse))
-            .collect::<Result<BTreeSet<Role>, StoreError>>()?;
-        let office_ids = sqlx::query("SELECT office_id FROM user_offices WHERE user_id = $1 ORDER BY office_id")
-            .bind(id_text(id))
-            .fetch_all(&mut *self.transaction)
-            .await?
-            .iter()
-            .map(|row| Columns::new(row, "user_offices").id("office_id"))
-            .collect::<Result<Vec<OfficeId>, StoreError>>()?;
-        let team_ids = sqlx::query("SELECT team_id FROM user_teams WHERE user_id = $1 ORDER BY team_id")
-            .bind(id_text(id))
-            .fetch_all(&mut *self.transaction)
-            .await?
-            .iter()
-            .map(|row| Columns::new(row, "user_teams").id("team_id"))
-            .collect::<Result<Vec<TeamId>, StoreError>>()?;
+        // Roles, offices and teams in one statement: a user is loaded on every request.
+        let rows = sqlx::query(
+            "SELECT 'role' AS kind, role AS value FROM user_roles WHERE user_id = $1
+             UNION ALL SELECT 'office', office_id FROM user_offices WHERE user_id = $1
+             UNION ALL SELECT 'team', team_id FROM user_teams WHERE user_id = $1",
+        )
+        .bind(id_text(id))
+        .fetch_all(&mut *self.transaction)
+        .await?;
+        let (mut roles, mut office_ids, mut team_ids) = (BTreeSet::new(), Vec::new(), Vec::new());
+        for row in &rows {
+            let related = Columns::new(row, "user_roles");
+            match related.text("kind")?.as_str() {
+                "role" => {
+                    roles.insert(related.code("value", Role::parse)?);
+                }
+                "office" => office_ids.push(related.id("value")?),
+                _ => team_ids.push(related.id("value")?),
+            }
+        }
+        office_ids.sort_unstable_by_key(|office: &OfficeId| office.to_string());
+        team_ids.sort_unstable_by_key(|team: &TeamId| team.to_string());
         Ok(User {
             id,
             agency_id: columns.id("agency_id")?,
