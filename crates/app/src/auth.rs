@@ -36,9 +36,6 @@
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
@@ -51,9 +48,13 @@ use sila_store::{Alert, SessionRecord, SetupLink, Tx};
 use crate::audit::Audit;
 use crate::{Actor, App, AppError, RequestContext, new_uuid};
 
+mod passwords;
 pub mod tokens;
 pub mod totp;
 mod users;
+
+pub use passwords::hash_password;
+use passwords::verify_password;
 
 pub use tokens::{NewToken, TokenScope};
 pub use users::{AccountChange, CreatedUser, Decided};
@@ -189,36 +190,6 @@ pub fn check_new_password(password: &str, repeated: &str) -> Result<(), AppError
         errors.push(sila_domain::FieldError::new("password_repeat", Problem::Mismatch));
     }
     if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
-}
-
-fn argon2() -> Argon2<'static> {
-    // 19 MiB, 2 passes, 1 lane: OWASP's recommended Argon2id minimum.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password (on a blocking thread).
-pub async fn hash_password(password: &str) -> Result<String, AppError> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        argon2()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|error| AppError::Internal(format!("password hashing failed: {error}")))
-    })
-    .await
-    .map_err(|error| AppError::Internal(error.to_string()))?
-}
-
-async fn verify_password(password: &str, hash: &str) -> bool {
-    let password = password.to_string();
-    let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// A hash of a random password nobody knows, computed once: verifying an unknown
