@@ -98,6 +98,19 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The database's URL for a connection outside the application — a test that looks
+    /// at or changes the database as its administrator, or someone who copied it, would:
+    /// on PostgreSQL it lands in this test's schema.
+    pub fn raw_url(&self) -> String {
+        match &self.schema {
+            None => self.url.clone(),
+            Some(schema) => {
+                let separator = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{separator}options[search_path]={schema}", self.url)
+            }
+        }
+    }
+
     /// A TOTP code for `username` that the server has not seen yet: codes are accepted
     /// once, so a test that signs the same user in again at the same instant gets the
     /// code of the next step (up to one step ahead, as a phone's clock may be).

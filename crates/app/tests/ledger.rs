@@ -11,7 +11,6 @@ use sila_app::ledger::{AuditLogReader, LogProblem, SignedTreeHead, Witness, read
 use sila_app::testing::TestApp;
 use sila_app::{AppError, RequestContext};
 use sila_domain::merkle::{verify_consistency, verify_inclusion};
-use sqlx::Executor;
 
 /// Some activity: each opening and reading is audited.
 async fn activity(test: &TestApp, cases: usize) {
@@ -27,21 +26,7 @@ async fn activity(test: &TestApp, cases: usize) {
 /// A raw connection to the test database, as an attacker with database access has.
 async fn attacker(test: &TestApp) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    let schema = test.schema.clone();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |connection, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(schema) = schema {
-                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&test.url)
-        .await
-        .unwrap()
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&test.raw_url()).await.unwrap()
 }
 
 both_databases!(tree_heads_are_signed_and_proofs_verify, |test: TestApp| async move {

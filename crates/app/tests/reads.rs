@@ -25,21 +25,7 @@ async fn register(test: &TestApp, app: &App, first: &str) -> PersonId {
 /// A raw connection to the test database, as its administrator has.
 async fn administrator(test: &TestApp) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    let schema = test.schema.clone();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |connection, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(schema) = schema {
-                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&test.url)
-        .await
-        .unwrap()
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&test.raw_url()).await.unwrap()
 }
 
 both_databases!(reads_are_answered_only_once_their_entries_commit_and_commit_together, |test: TestApp| async move {

@@ -151,23 +151,8 @@ async fn a_new_database_file_is_private_to_the_server() {
 
 /// A raw connection to the test database, as someone who copied it has.
 async fn attacker(test: &TestApp) -> sqlx::AnyPool {
-    use sqlx::Executor;
     sqlx::any::install_default_drivers();
-    let schema = test.schema.clone();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |connection, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(schema) = schema {
-                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&test.url)
-        .await
-        .unwrap()
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&test.raw_url()).await.unwrap()
 }
 
 both_databases!(special_category_fields_are_sealed_and_go_with_a_shred, |test: TestApp| async move {

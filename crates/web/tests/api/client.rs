@@ -337,23 +337,8 @@ pub async fn set_up(test: &TestApp, url: &str, password: &str) -> (Client, Vec<u
 
 /// A raw connection to the test database, as someone who copied it has.
 pub async fn raw_database(test: &TestApp) -> sqlx::AnyPool {
-    use sqlx::Executor;
     sqlx::any::install_default_drivers();
-    let schema = test.schema.clone();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .after_connect(move |connection, _| {
-            let schema = schema.clone();
-            Box::pin(async move {
-                if let Some(schema) = schema {
-                    connection.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {schema}"))).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect(&test.url)
-        .await
-        .unwrap()
+    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&test.raw_url()).await.unwrap()
 }
 
 /// A police case with a woman and her child, her consent to Aman (identity, contact,
