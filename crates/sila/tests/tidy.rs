@@ -1,4 +1,4 @@
-//! Tidy checks that run as tests: the conventions of STYLE.md that a reviewer should
+//! Tidy checks that run as tests: the project's conventions that a reviewer should
 //! not have to enforce by eye.
 
 use std::path::{Path, PathBuf};

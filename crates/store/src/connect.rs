@@ -70,7 +70,7 @@ pub struct Store {
     /// pool as `pool`.
     readers: AnyPool,
     /// One connection for the name index's catch-up and build.
-    pub(crate) index_pool: AnyPool,
+    index_pool: AnyPool,
     dialect: Dialect,
     /// SQLite allows one writer at a time. Serialising writers here, rather than
     /// letting them collide in SQLite, turns lock contention into a fair queue and
